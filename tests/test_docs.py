@@ -1,0 +1,66 @@
+"""The documentation site builds (nbdev processing + smalldocs, or nbdev_docs where Quarto exists), every
+notebook has its page with its headings, exported names have their API reference, and no link is broken."""
+import html, importlib, json, re, shutil, subprocess, sys
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+def _notebooks():
+    nbs = ROOT/'nbs'
+    return sorted(p for p in nbs.rglob('*.ipynb') if not any(s.startswith(('_', '.')) for s in p.relative_to(nbs).parts))
+
+def _page(nb: Path) -> Path:
+    "The page nbdev names for a notebook: its file name without the leading number, e.g. 00_core → core.html"
+    rel = nb.relative_to(ROOT/'nbs')
+    return rel.with_name(re.sub(r'^\d+[a-z]?_', '', rel.stem) + '.html')
+
+def _headings(nb: Path) -> list:
+    cells = json.loads(nb.read_text(encoding='utf-8'))['cells']
+    md = '\n'.join(''.join(c['source']) for c in cells if c['cell_type'] == 'markdown')
+    in_code, out = False, []
+    for line in md.splitlines():
+        if line.startswith('```'): in_code = not in_code
+        m = None if in_code else re.match(r'^(#{1,3})\s+(.+?)\s*$', line)
+        if m: out.append(m.group(2))
+    return out
+
+def _exported(nb: Path) -> list:
+    "Public names a notebook exports (its module's __all__)"
+    cells = json.loads(nb.read_text(encoding='utf-8'))['cells']
+    m = next((re.search(r'#\|\s*default_exp\s+(\S+)', ''.join(c['source'])) for c in cells
+              if c['cell_type'] == 'code' and 'default_exp' in ''.join(c['source'])), None)
+    if not m or m.group(1) == '__init__': return []
+    return list(getattr(importlib.import_module(f'fcr.{m.group(1)}'), '__all__', []))
+
+def _text(path: Path) -> str:
+    "Visible text of an HTML page, tags stripped and entities decoded"
+    return html.unescape(re.sub(r'<[^>]+>', ' ', path.read_text(encoding='utf-8')))
+
+@pytest.fixture(scope='module')
+def site(tmp_path_factory):
+    proj = tmp_path_factory.mktemp('site')
+    for f in ('settings.ini', '_quarto.yml', 'README.md'): shutil.copy(ROOT/f, proj/f)
+    shutil.copytree(ROOT/'nbs', proj/'nbs', symlinks=True, ignore=shutil.ignore_patterns('.ipynb_checkpoints'))
+    shutil.copytree(ROOT/'tools', proj/'tools')
+    res = subprocess.run([sys.executable, proj/'tools'/'build_docs.py', '--check'], cwd=proj, capture_output=True, text=True)
+    assert res.returncode == 0, f"the docs build failed:\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}"
+    return proj/'_docs'
+
+def test_index_page(site): assert (site/'index.html').exists()
+
+@pytest.mark.parametrize('nb', _notebooks(), ids=lambda p: str(p.relative_to(ROOT/'nbs')))
+def test_page_has_headings_and_api(site, nb):
+    page = site/_page(nb)
+    assert page.exists(), f"no page {page.name} for {nb.name}; pages: {sorted(str(p.relative_to(site)) for p in site.rglob('*.html'))}"
+    text = ' '.join(_text(page).split())
+    for h in _headings(nb):
+        plain = ' '.join(re.sub(r'[`*_$\\]', '', h).split())
+        assert plain in text.replace('`', ''), f"heading {h!r} of {nb.name} is not on {page.name}"
+    for name in _exported(nb):
+        assert re.search(rf'\b{re.escape(name)}\b', text), f"{name} (exported by {nb.name}) has no API entry on {page.name}"
+
+def test_sidebar_lists_every_notebook(site):
+    index = (site/'index.html').read_text(encoding='utf-8')
+    for nb in _notebooks():
+        if nb.name != 'index.ipynb': assert _page(nb).name in index, f"{_page(nb)} is missing from the sidebar"

@@ -1,0 +1,43 @@
+"""Repository hygiene, as upstream nbdev CI checks it: the library is what the notebooks export, the
+notebooks are clean, and README.md is what nbs/index.ipynb says."""
+import filecmp, shutil, subprocess, sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+def _copy_project(dest: Path) -> Path:
+    "Copy what nbdev needs (settings, notebooks, library) into `dest`, so checks never touch the working tree"
+    shutil.copy(ROOT/'settings.ini', dest/'settings.ini')
+    shutil.copy(ROOT/'_quarto.yml', dest/'_quarto.yml')
+    shutil.copytree(ROOT/'nbs', dest/'nbs', symlinks=True, ignore=shutil.ignore_patterns('.ipynb_checkpoints', '_proc'))
+    shutil.copytree(ROOT/'fcr', dest/'fcr', ignore=shutil.ignore_patterns('__pycache__'))
+    return dest
+
+def _py_files(d: Path) -> set: return {p.relative_to(d) for p in d.rglob('*.py') if '__pycache__' not in p.parts}
+
+def test_library_matches_notebooks(tmp_path):
+    "nbdev_export must leave fcr/ unchanged: the notebooks are the source"
+    proj = _copy_project(tmp_path)
+    shutil.rmtree(proj/'fcr')
+    subprocess.run([BIN/'nbdev_export'], cwd=proj, check=True, capture_output=True)
+    have, want = _py_files(ROOT/'fcr'), _py_files(proj/'fcr')
+    extra, missing = sorted(map(str, have - want)), sorted(map(str, want - have))
+    changed = sorted(str(p) for p in have & want if not filecmp.cmp(ROOT/'fcr'/p, proj/'fcr'/p, shallow=False))
+    assert not (extra or missing or changed), (
+        "fcr/ is out of sync with nbs/. fcr/*.py is generated: never edit it by hand. Make the change in the "
+        "notebook named at the top of each file, run `nbdev_export`, and commit both.\n"
+        f"  differs from the export: {changed}\n  not produced by any notebook: {extra}\n  exported but missing: {missing}")
+
+def test_notebooks_are_clean(tmp_path):
+    "nbdev_clean must leave every notebook unchanged"
+    proj = _copy_project(tmp_path)
+    subprocess.run([BIN/'nbdev_clean'], cwd=proj, check=True, capture_output=True)
+    dirty = sorted(str(p.relative_to(proj)) for p in (proj/'nbs').rglob('*.ipynb')
+                   if not filecmp.cmp(p, ROOT/p.relative_to(proj), shallow=False))
+    assert not dirty, f"These notebooks are not clean: run `nbdev_clean` and commit them: {dirty}"
+
+def test_readme_matches_index():
+    "README.md (and its figures) must be what tools/make_readme.py makes from nbs/index.ipynb"
+    res = subprocess.run([sys.executable, ROOT/'tools'/'make_readme.py', '--check'], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
