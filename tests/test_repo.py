@@ -1,10 +1,15 @@
 """Repository hygiene, as upstream nbdev CI checks it: the library is what the notebooks export, the
 notebooks are clean, and README.md is what nbs/index.ipynb says."""
-import filecmp, shutil, subprocess, sys
+import filecmp, os, shutil, subprocess, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+
+def _nbdev(cmd: str, cwd: Path):
+    "Run an nbdev command in `cwd`. nbdev's notebook runner sets IN_TEST, which makes nbdev_export a no-op: drop it"
+    env = {k: v for k, v in os.environ.items() if k != 'IN_TEST'}
+    subprocess.run([BIN/cmd], cwd=cwd, env=env, check=True, capture_output=True)
 
 def _copy_project(dest: Path) -> Path:
     "Copy what nbdev needs (settings, notebooks, library) into `dest`, so checks never touch the working tree"
@@ -20,7 +25,7 @@ def test_library_matches_notebooks(tmp_path):
     "nbdev_export must leave fcr/ unchanged: the notebooks are the source"
     proj = _copy_project(tmp_path)
     shutil.rmtree(proj/'fcr')
-    subprocess.run([BIN/'nbdev_export'], cwd=proj, check=True, capture_output=True)
+    _nbdev('nbdev_export', proj)
     have, want = _py_files(ROOT/'fcr'), _py_files(proj/'fcr')
     extra, missing = sorted(map(str, have - want)), sorted(map(str, want - have))
     changed = sorted(str(p) for p in have & want if not filecmp.cmp(ROOT/'fcr'/p, proj/'fcr'/p, shallow=False))
@@ -32,7 +37,7 @@ def test_library_matches_notebooks(tmp_path):
 def test_notebooks_are_clean(tmp_path):
     "nbdev_clean must leave every notebook unchanged"
     proj = _copy_project(tmp_path)
-    subprocess.run([BIN/'nbdev_clean'], cwd=proj, check=True, capture_output=True)
+    _nbdev('nbdev_clean', proj)
     dirty = sorted(str(p.relative_to(proj)) for p in (proj/'nbs').rglob('*.ipynb')
                    if not filecmp.cmp(p, ROOT/p.relative_to(proj), shallow=False))
     assert not dirty, f"These notebooks are not clean: run `nbdev_clean` and commit them: {dirty}"
