@@ -10,7 +10,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 # Quiet the find-links/extra-index warnings some machines' pip configuration prints.
 QUIET := 2>&1 | sed '/is ignored: it is neither a file nor a directory/d'
 
-.PHONY: install test test-slow demo docs readme export clean help
+.PHONY: install test test-slow demo docs docs-check readme export clean help
 
 help:
 	@echo "make install   create .venv: torch==2.13.0 (CPU wheel) first, then fcr-sc with dev extras"
@@ -18,6 +18,7 @@ help:
 	@echo "make test-slow the same, with cells flagged slow"
 	@echo "make demo      simulate data, train FCR and a plain VAE, write a report (fcr demo)"
 	@echo "make docs      build the documentation site into _docs/"
+	@echo "make docs-check build the site, serve it on localhost, open it in headless Chromium (installs Debian's chromium if missing)"
 	@echo "make readme    regenerate README.md from nbs/index.ipynb"
 	@echo "make export    nbdev_export + nbdev_clean + README, after editing notebooks"
 	@echo "make clean     remove build outputs (not .venv)"
@@ -43,6 +44,10 @@ demo: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python tools/build_docs.py --check
+
+docs-check: $(STAMP)
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+	MPLBACKEND=Agg FCR_TEST_FLAGS=slow FCR_SCREENSHOT_DIR=_docs_screenshots $(BIN)/python -m pytest tests/test_browser.py
 
 readme: $(STAMP)
 	$(BIN)/python tools/make_readme.py

@@ -1,6 +1,6 @@
 """The documentation site builds (nbdev processing + smalldocs, or nbdev_docs where Quarto exists), every
 notebook has its page with its headings, exported names have their API reference, and no link is broken."""
-import html, importlib, json, os, re, shutil, subprocess, sys
+import html, importlib, json, re
 from pathlib import Path
 import pytest
 
@@ -36,17 +36,6 @@ def _exported(nb: Path) -> list:
 def _text(path: Path) -> str:
     "Visible text of an HTML page, tags stripped and entities decoded"
     return html.unescape(re.sub(r'<[^>]+>', ' ', path.read_text(encoding='utf-8')))
-
-@pytest.fixture(scope='module')
-def site(tmp_path_factory):
-    proj = tmp_path_factory.mktemp('site')
-    for f in ('settings.ini', '_quarto.yml', 'README.md'): shutil.copy(ROOT/f, proj/f)
-    shutil.copytree(ROOT/'nbs', proj/'nbs', symlinks=True, ignore=shutil.ignore_patterns('.ipynb_checkpoints'))
-    shutil.copytree(ROOT/'tools', proj/'tools')
-    env = {k: v for k, v in os.environ.items() if k != 'IN_TEST'}  # set by nbdev's notebook runner; it disables nbdev's export
-    res = subprocess.run([sys.executable, proj/'tools'/'build_docs.py', '--check'], cwd=proj, env=env, capture_output=True, text=True)
-    assert res.returncode == 0, f"the docs build failed:\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}"
-    return proj/'_docs'
 
 def test_index_page(site): assert (site/'index.html').exists()
 
