@@ -6,5 +6,9 @@ __version__ = "0.1.0"
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/10_api.ipynb #7994d099
+# %% ../nbs/10_api.ipynb #0aeb6520
 from .core import set_seed, get_device, data_dir, data_file
+from .data import setup_anndata, add_split, get_registry, load_perturbench, load_kang2018, read_sciplex
+from .train import FCR
+from . import plotting as pl
+from . import simulate, metrics, baselines

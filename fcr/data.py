@@ -375,14 +375,14 @@ def _pick_heldout(counts, chosen, rng, n, name):
     held = np.zeros_like(counts, bool)
     def ok(c, g):
         seen = (counts > 0) & ~held
-        return seen[c].sum() - seen[c, g] >= 1 and seen[1:, g].sum() - seen[c, g] >= 1
+        return seen[c].sum() - seen[c, g] >= 1 and seen[:, g].sum() - seen[c, g] >= 1  # x is seen through its controls too
     for c, g in chosen:
         if counts[c, g] == 0: raise ValueError(f"Held-out combination {name(c, g)} has no cells. Choose a combination present in the data.")
         held[c, g] = True
     for c, g in chosen:
         held[c, g] = False
         if not ok(c, g): raise ValueError(f"Holding out {name(c, g)} together with the others leaves its treatment or its covariate group unseen in training. "
-                                          "Hold out combinations whose treatment appears in another covariate group and whose group has another treatment.")
+                                          "Hold out combinations whose treatment appears in another covariate group and whose group keeps cells (e.g. its controls) in training.")
         held[c, g] = True
     cands = np.argwhere(counts[1:] > 0) + [1, 0]
     for c, g in cands[rng.permutation(len(cands))]:  # once per candidate combination, at split time only

@@ -4,9 +4,10 @@
 
 # %% auto #0
 __all__ = ['sufficient_variability', 'mcc', 'block_r2', 'leakage_matrix', 'conditional_leakage', 'hsic',
-           'conditional_independence_test', 'holm', 'ci_battery', 'log_normalize', 'top_shift_genes', 'response_scores']
+           'conditional_independence_test', 'holm', 'ci_battery', 'log_normalize', 'top_shift_genes', 'response_scores',
+           'rank_degs', 'e_distance', 'counterfactual_table', 'clustering_scores', 'ci_tests']
 
-# %% ../nbs/06_metrics.ipynb #0f57e7c9
+# %% ../nbs/06_metrics.ipynb #bb2d9db6
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
@@ -19,8 +20,15 @@ from sklearn.preprocessing import StandardScaler, OneHotEncoder
 from sklearn.metrics import r2_score
 import scipy.sparse as sp
 from scipy.stats import pearsonr
+import torch
+import anndata as ad
+import scanpy as sc
+from sklearn.metrics import normalized_mutual_info_score, adjusted_rand_score
+from .core import set_seed
+from .data import get_registry
+from .baselines import baseline_predictions
 
-# %% ../nbs/06_metrics.ipynb #80158807
+# %% ../nbs/06_metrics.ipynb #8d0e45a5
 def sufficient_variability(conditions,             # (n,) condition label of each cell or each condition, e.g. "drug1|line0"
                            n_latent_tx:int,        # dimension of the interaction block z_tx
                            mu:np.ndarray|None=None,    # (n, n_latent_tx) prior means of z_tx, row-aligned with `conditions` (optional)
@@ -50,7 +58,7 @@ def sufficient_variability(conditions,             # (n,) condition label of eac
     cond = float(sv[0]/sv[n_nat - 1]) if len(sv) >= n_nat and sv[n_nat - 1] > 0 else float('inf')
     return report | dict(rank=rank, n_natural_params=n_nat, condition_number=cond, passes=bool(report['passes'] and rank == n_nat))
 
-# %% ../nbs/06_metrics.ipynb #928012f5
+# %% ../nbs/06_metrics.ipynb #f8e175ad
 def _as_2d(a, name):
     a = np.asarray(a, dtype=float)
     if a.ndim == 1: a = a[:, None]
@@ -87,7 +95,7 @@ def mcc(z_true:np.ndarray,      # (cells, d) true latents
     rows, cols = linear_sum_assignment(-_abs_corr(z_true[fit], z_hat[fit]))
     return float(_abs_corr(z_true[score], z_hat[score])[rows, cols].mean())
 
-# %% ../nbs/06_metrics.ipynb #e46d96ae
+# %% ../nbs/06_metrics.ipynb #fed905bc
 _ALPHA = 0.1  # ridge penalty on standardised targets: measured to give R2 > 0.99 for smooth invertible maps of 3 dims
 
 def _r2_blocks(X, targets, method, max_cells, seed, one_hot=None):
@@ -128,7 +136,7 @@ def block_r2(z_from:np.ndarray,    # (cells, d_i) the predictor, e.g. a learned 
     _check_method(method, max_cells)
     return _r2_blocks(z_from, [z_to], method, max_cells, seed)[0]
 
-# %% ../nbs/06_metrics.ipynb #f6fae542
+# %% ../nbs/06_metrics.ipynb #6ede0b16
 def _blocks(blocks, name):
     "Normalise blocks to a dict name -> (cells, d) array"
     if isinstance(blocks, dict): out = {k: _as_2d(v, f'{name}[{k!r}]') for k, v in blocks.items()}
@@ -150,7 +158,7 @@ def leakage_matrix(learned:dict|list,   # learned blocks, e.g. {'z_x': ..., 'z_t
     rows = {k: _r2_blocks(v, list(true.values()), method, max_cells, seed) for k, v in learned.items()}
     return pd.DataFrame.from_dict(rows, orient='index', columns=list(true)).rename_axis(index='learned', columns='true')
 
-# %% ../nbs/06_metrics.ipynb #95771e73
+# %% ../nbs/06_metrics.ipynb #300e4cfd
 def conditional_leakage(learned:dict|list,  # learned blocks, e.g. {'z_x': ..., 'z_t': ..., 'z_tx': ...}
                         true:dict|list,     # true blocks, same keys (or order) and cells
                         labels,             # (cells,) condition label, e.g. adata.obs['condition'] ("treatment|cell_line")
@@ -178,7 +186,7 @@ def conditional_leakage(learned:dict|list,  # learned blocks, e.g. {'z_x': ..., 
     out.attrs['baseline'] = dict(zip(true, base))
     return out
 
-# %% ../nbs/06_metrics.ipynb #9ecc6c4e
+# %% ../nbs/06_metrics.ipynb #a0cd0a4f
 def _kernel(a):
     "Gaussian kernel with the median-heuristic bandwidth for numbers; delta kernel for labels"
     a = np.asarray(a)
@@ -215,7 +223,7 @@ def hsic(x,                       # (cells,) or (cells, d) numbers, or (cells,) 
     idx = np.sort(rng.choice(len(x), max_cells, replace=False)) if len(x) > max_cells else np.arange(len(x))
     return _hsic_perm(_kernel(np.asarray(x)[idx]), _kernel(np.asarray(y)[idx]), n_permutations, rng)
 
-# %% ../nbs/06_metrics.ipynb #de210c78
+# %% ../nbs/06_metrics.ipynb #4e0a2021
 def conditional_independence_test(x,                      # (cells,) or (cells, d) numbers or labels
                                   y,                      # (cells,) or (cells, d) numbers or labels
                                   strata,                 # (cells,) conditioning labels, e.g. cell line, or the condition "t|x"
@@ -240,7 +248,7 @@ def conditional_independence_test(x,                      # (cells,) or (cells, 
     p = float(combine_pvalues(list(stratum_p.values()), method='fisher').pvalue)
     return dict(p_value=p, n_strata=len(stratum_p), n_skipped=skipped, stratum_p=stratum_p)
 
-# %% ../nbs/06_metrics.ipynb #56e69dc1
+# %% ../nbs/06_metrics.ipynb #7d61ce9c
 def holm(p_values, # the p-values of a family of tests
         )->np.ndarray: # Holm-adjusted p-values, in the same order
     "Holm's step-down adjustment of p-values for a family of tests"
@@ -251,7 +259,7 @@ def holm(p_values, # the p-values of a family of tests
     out = np.empty_like(adj); out[order] = adj
     return out
 
-# %% ../nbs/06_metrics.ipynb #5954a215
+# %% ../nbs/06_metrics.ipynb #855395b9
 def ci_battery(tests:dict,               # name -> (x, y, strata) for `conditional_independence_test`
                alpha:float=0.05,         # family-wise error rate
                n_permutations:int=200,   # permutations per stratum
@@ -267,7 +275,7 @@ def ci_battery(tests:dict,               # name -> (x, y, strata) for `condition
     out['reject'] = out.p_holm <= alpha
     return out[['p_value', 'p_holm', 'reject', 'n_strata']]
 
-# %% ../nbs/06_metrics.ipynb #2fea3ae7
+# %% ../nbs/06_metrics.ipynb #5d9bf2e6
 def log_normalize(counts, # (cells, genes) counts or count-like means, dense or sparse
                   target_sum:float=1e4, # total each cell is scaled to
                  )->np.ndarray:         # (cells, genes) log1p(counts / total * target_sum)
@@ -278,7 +286,7 @@ def log_normalize(counts, # (cells, genes) counts or count-like means, dense or 
     total = X.sum(1, keepdims=True)
     return np.log1p(X / np.where(total > 0, total, 1) * target_sum)
 
-# %% ../nbs/06_metrics.ipynb #4b3e60f5
+# %% ../nbs/06_metrics.ipynb #f92744c0
 def _r2(y, yhat):
     ss = np.sum((y - y.mean()) ** 2)
     return float(1 - np.sum((y - yhat) ** 2) / ss) if ss > 0 else float('nan')
@@ -290,18 +298,151 @@ def top_shift_genes(control_mean:np.ndarray,  # (genes,) mean profile of the con
     "The genes with the largest observed shift from control"
     return np.argsort(-np.abs(np.asarray(observed_mean) - np.asarray(control_mean)), kind='stable')[:n_top]
 
-# %% ../nbs/06_metrics.ipynb #ea14e8c0
+# %% ../nbs/06_metrics.ipynb #23b041bb
 def response_scores(control_mean:np.ndarray,   # (genes,) control mean profile of the covariate
                     observed_mean:np.ndarray,  # (genes,) observed mean profile of the held-out cells
                     predicted_mean:np.ndarray, # (genes,) predicted mean profile
-                    n_top:int=50,              # number of top shifted genes for the DEG scores
+                    n_top:int=50,              # number of top shifted genes for the DEG scores (when `degs` is None)
+                    degs=None,                 # gene indices to score as DEGs, e.g. from `rank_degs` (None: the `n_top` largest observed shifts)
                    )->dict:                    # r2_all, r2_top_deg, pearson_delta, mse_top_deg
     "Score a predicted mean response against the observed one, overall and on the genes that move most"
     c, y, p = (np.asarray(a, dtype=np.float64).ravel() for a in (control_mean, observed_mean, predicted_mean))
     if not (c.shape == y.shape == p.shape):
         raise ValueError(f"Profiles must have one value per gene and the same length; got {c.shape}, {y.shape}, {p.shape}.")
-    top = top_shift_genes(c, y, min(n_top, len(y)))
+    if degs is None: top = top_shift_genes(c, y, min(n_top, len(y)))
+    else:
+        top = np.asarray(degs, dtype=int).ravel()
+        if len(top) == 0 or top.min() < -len(y) or top.max() >= len(y): raise ValueError(f"degs must be a non-empty list of gene indices in [0, {len(y)}).")
     dy, dp = y - c, p - c
     pearson = float(pearsonr(dp, dy)[0]) if dp.std() > 0 and dy.std() > 0 else float('nan')
     return dict(r2_all=_r2(y, p), r2_top_deg=_r2(y[top], p[top]), pearson_delta=pearson,
                 mse_top_deg=float(np.mean((y[top] - p[top]) ** 2)))
+
+# %% ../nbs/06_metrics.ipynb #5534fef8
+def rank_degs(X,                       # (cells, genes) log-normalised expression, dense or sparse
+              is_target,               # (cells,) bool: the treated cells of the combination
+              is_reference,            # (cells,) bool: that covariate's control cells
+              n_top:int=50,            # how many DEGs
+              method:str='wilcoxon',   # scanpy's test: 'wilcoxon', 't-test', 't-test_overestim_var' or 'logreg'
+             )->np.ndarray:            # gene indices of the top DEGs by absolute score, strongest first
+    "Top differentially expressed genes of target cells against reference cells, with scanpy's `rank_genes_groups`"
+    is_target, is_reference = np.asarray(is_target, bool).ravel(), np.asarray(is_reference, bool).ravel()
+    if not (len(is_target) == len(is_reference) == X.shape[0]): raise ValueError(f"is_target and is_reference must be boolean masks over the {X.shape[0]} cells of X.")
+    if (is_target & is_reference).any(): raise ValueError("A cell cannot be both target and reference; pass disjoint masks.")
+    if is_target.sum() < 2 or is_reference.sum() < 2: raise ValueError(f"rank_degs needs at least 2 target and 2 reference cells, got {is_target.sum()} and {is_reference.sum()}.")
+    keep = is_target | is_reference
+    a = ad.AnnData(sp.csr_matrix(X[keep], dtype=np.float32) if sp.issparse(X) else np.asarray(X[keep], dtype=np.float32))
+    a.var_names = [f'g{i}' for i in range(X.shape[1])]
+    a.obs['group'] = pd.Categorical(np.where(is_target[keep], 'target', 'reference'))
+    a.uns['log1p'] = {'base': None}  # tells scanpy the values are already log1p
+    sc.tl.rank_genes_groups(a, 'group', groups=['target'], reference='reference', method=method,
+                            n_genes=min(n_top, X.shape[1]), rankby_abs=True, tie_correct=method == 'wilcoxon')
+    return np.array([int(g[1:]) for g in a.uns['rank_genes_groups']['names']['target']])
+
+# %% ../nbs/06_metrics.ipynb #69833cb5
+def e_distance(a:np.ndarray,        # (cells, d) one cloud of cells, e.g. predicted, in PCA coordinates
+               b:np.ndarray,        # (cells, d) the other, e.g. observed
+               max_cells:int=2000,  # each cloud is subsampled to at most this many cells
+               seed:int=0,          # seed of the subsample
+              )->float:             # energy distance (0 for identical distributions)
+    "Energy distance between two sets of cells"
+    a, b = _as_2d(a, 'a'), _as_2d(b, 'b')
+    if a.shape[1] != b.shape[1]: raise ValueError(f"a and b must have the same features; got {a.shape[1]} and {b.shape[1]} columns.")
+    rng = np.random.default_rng(seed)
+    a, b = (v[np.sort(rng.choice(len(v), max_cells, replace=False))] if len(v) > max_cells else v for v in (a, b))
+    a, b = torch.from_numpy(a), torch.from_numpy(b)
+    return float(2*torch.cdist(a, b).mean() - torch.cdist(a, a).mean() - torch.cdist(b, b).mean())
+
+# %% ../nbs/06_metrics.ipynb #c8d15055
+def _group_label(obs:pd.DataFrame, keys:list) -> np.ndarray:
+    "One label per cell for the combined covariates, e.g. 'line0' or 'line0|batch1'"
+    return obs[keys].astype(str).agg('|'.join, axis=1).to_numpy()
+
+def _pca_basis(X, n_pcs):
+    "Mean and top principal axes of X"
+    mu = X.mean(0)
+    _, _, vt = np.linalg.svd(X - mu, full_matrices=False)
+    return mu, vt[:n_pcs].T
+
+def counterfactual_table(model,             # a trained `fcr.FCR` (anything with `predict_counterfactual`)
+                         adata:ad.AnnData,  # cells with counts; must contain the combinations' cells and controls
+                         combinations:list, # [(treatment, covariate group label)], e.g. [('drug1', 'line0')]
+                         train_mask:np.ndarray=None, # (cells,) cells the baselines may learn from (default: all outside the combinations)
+                         n_top:int=50,      # number of DEGs for the DEG scores
+                         seed:int=0,        # seed of the sampled counts
+                         deg_method:str='wilcoxon', # DEGs by `rank_degs` with this scanpy method, or 'shift' for the largest observed shifts
+                         n_pcs:int=30,      # principal components for the E-distance
+                        )->tuple:           # (scores DataFrame, {combination: profiles and DEGs for plotting})
+    "Score FCR's counterfactual predictions of held-out combinations against the observed cells and the no-learning baselines"
+    reg = model.registry  # the model's own registry: `adata` may be new data that was never set up
+    tkey, ckeys, ctrl = reg['treatment_key'], reg['covariate_keys'], reg['control_value']
+    t_lab, x_lab = adata.obs[tkey].astype(str).to_numpy(), _group_label(adata.obs, ckeys)
+    X = log_normalize(adata.layers[reg['layer']] if reg['layer'] else adata.X)
+    in_combo = np.zeros(adata.n_obs, bool)
+    for t, x in combinations: in_combo |= (t_lab == t) & (x_lab == x)
+    learn = ~in_combo if train_mask is None else np.asarray(train_mask) & ~in_combo
+    counts = model.module.likelihood != 'normal'
+    rows, profiles = [], {}
+    for t, x in combinations:  # a loop over a few held-out combinations
+        target, controls = (t_lab == t) & (x_lab == x), (t_lab == ctrl) & (x_lab == x)
+        if not target.any(): raise ValueError(f"No cells of combination {t!r} × {x!r} in the data to evaluate against.")
+        if not controls.any(): raise ValueError(f"No control cells for {x!r}: a counterfactual needs that covariate's controls.")
+        set_seed(seed)
+        pred = model.predict_counterfactual(adata[controls], treatment=t, sample_counts=counts)
+        cells = {'FCR': log_normalize(pred.X) if counts else np.asarray(pred.X, dtype=np.float64)}
+        c, y = X[controls].mean(0), X[target].mean(0)
+        for method, p in baseline_predictions(X[learn], t_lab[learn], x_lab[learn], t, x, ctrl).items():
+            cells[method] = X[controls] + (p - c)
+        degs = top_shift_genes(c, y, n_top) if deg_method == 'shift' else rank_degs(X, target, controls, n_top, deg_method)
+        mu, axes = _pca_basis(X[target | controls], n_pcs)
+        preds = {m: v.mean(0) for m, v in cells.items()}
+        profiles[(t, x)] = dict(control=c, observed=y, predictions=preds, degs=degs)
+        for method, v in cells.items():
+            rows.append(dict(treatment=t, covariate=x, method=method, n_cells=int(target.sum())) | response_scores(c, y, preds[method], degs=degs)
+                        | dict(e_distance=e_distance((v - mu) @ axes, (X[target] - mu) @ axes, seed=seed)))
+    return pd.DataFrame(rows), profiles
+
+# %% ../nbs/06_metrics.ipynb #fde7dced
+def clustering_scores(latents:dict,          # {block name: (cells, d) array}, e.g. {'z_x': ..., 'z_t': ..., 'z_tx': ...}
+                      labels:dict,           # {label name: (cells,) labels}, e.g. {'cell line': ..., 'treatment': ..., 'combination': ...}
+                      resolution:float=1.,   # Leiden resolution (higher: more clusters)
+                      n_neighbors:int=15,    # neighbours of the kNN graph
+                      seed:int=0,            # seed of the graph and of Leiden
+                     )->pd.DataFrame:        # rows: blocks; columns: 'NMI <label>', 'ARI <label>', 'clusters'
+    "NMI and ARI between Leiden clusters of each latent block and each labelling of the cells"
+    latents = _blocks(latents, 'latents')
+    n = len(next(iter(latents.values())))
+    labels = {k: pd.Series(np.asarray(v, dtype=object).ravel()) for k, v in labels.items()}
+    bad = {k: len(v) for k, v in labels.items() if len(v) != n}
+    if bad: raise ValueError(f"Each labelling must give one label per cell ({n} cells); got lengths {bad}.")
+    if any(v.isna().any() for v in labels.values()): raise ValueError("labels contain missing values; give every cell a label.")
+    rows = {}
+    for name, z in latents.items():  # a loop over the three blocks
+        a = ad.AnnData(np.zeros((n, 1), dtype=np.float32)); a.obsm['z'] = z
+        sc.pp.neighbors(a, n_neighbors=n_neighbors, use_rep='z', random_state=seed)
+        sc.tl.leiden(a, resolution=resolution, random_state=seed, flavor='igraph', n_iterations=2, directed=False)
+        cl = a.obs['leiden'].to_numpy()
+        rows[name] = {f'{m} {k}': f(v.astype(str), cl) for k, v in labels.items()
+                      for m, f in (('NMI', normalized_mutual_info_score), ('ARI', adjusted_rand_score))} | {'clusters': len(set(cl))}
+    out = pd.DataFrame.from_dict(rows, orient='index')
+    return out[[f'NMI {k}' for k in labels] + [f'ARI {k}' for k in labels] + ['clusters']].rename_axis('block')
+
+# %% ../nbs/06_metrics.ipynb #04b98c6e
+def ci_tests(latents:dict,              # {'z_x': ..., 'z_t': ..., 'z_tx': ...} learned blocks
+             treatment,                 # (cells,) treatment label per cell
+             covariate,                 # (cells,) covariate label per cell (combine several keys into one label first)
+             alpha:float=0.05,          # level of the per-stratum counts and of the Holm-corrected decision
+             n_permutations:int=200,    # permutations per stratum
+             max_cells:int=300,         # cells subsampled per stratum
+             seed:int=0,                # seed
+            )->pd.DataFrame:            # per test: p_value (Fisher), p_holm, reject, n_strata, frac_strata_rejected
+    "The FCR independence tests z_x ⟂ z_tx | x and z_t ⟂ z_tx | t on learned blocks, Holm-corrected"
+    missing = {'z_x', 'z_t', 'z_tx'} - set(latents)
+    if missing: raise ValueError(f"latents lacks the blocks {sorted(missing)}; pass {{'z_x': ..., 'z_t': ..., 'z_tx': ...}}.")
+    tests = {'z_x ⟂ z_tx | x': (latents['z_x'], latents['z_tx'], covariate), 'z_t ⟂ z_tx | t': (latents['z_t'], latents['z_tx'], treatment)}
+    res = {k: conditional_independence_test(*v, n_permutations=n_permutations, max_cells=max_cells, seed=seed) for k, v in tests.items()}
+    out = pd.DataFrame({'p_value': [r['p_value'] for r in res.values()], 'n_strata': [r['n_strata'] for r in res.values()],
+                        'frac_strata_rejected': [np.mean(np.array(list(r['stratum_p'].values())) < alpha) for r in res.values()]}, index=list(res))
+    out['p_holm'] = holm(out.p_value)
+    out['reject'] = out.p_holm <= alpha
+    return out[['p_value', 'p_holm', 'reject', 'n_strata', 'frac_strata_rejected']].rename_axis('test')

@@ -1,0 +1,293 @@
+"""Identifiability benchmark: FCR against baselines and its own ablations, on simulated data with ground truth.
+
+Every model of `fcr.baselines.MODELS` is trained by FCR's loop on the same simulated cells, over model seeds x
+dataset seeds, and scored on *fresh* cells of the same process:
+  - MCC(z_tx), Pearson and Spearman (Hungarian matching fitted on one half, scored on the other);
+  - whole-latent R² of every true block, and for factorised models the block R² matrix and the conditional
+    leakage matrix (oracle beside them);
+  - the conditional-independence battery (HSIC per stratum, Fisher, Holm);
+  - ground-truth counterfactual accuracy on seen and held-out combinations (each control cell keeps its noises).
+Sweeps: MCC(z_tx) against the number of distinct z_tx priors, and counterfactual error against the interaction a.
+
+    python benchmarks/identifiability.py --quick            # minutes
+    python benchmarks/identifiability.py                    # full mode, 3 model seeds x 3 dataset seeds
+    python benchmarks/identifiability.py --no-sweeps --models FCR,iVAE --fcr-kwargs '{"w_adv": 0.5}'
+
+Writes runs.csv, summary.csv, ci.csv, matrices.json, sweep_*.csv, config.json and figures to --out
+(default benchmarks/results/, gitignored) and prints a mean ± std table.
+"""
+import argparse, json, sys, time
+from pathlib import Path
+import numpy as np
+import pandas as pd
+import torch
+import matplotlib
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt
+from fcr.simulate import simulate, simulate_cells, counterfactual_expression
+from fcr.train import FCR
+from fcr.baselines import MODELS, make_model
+from fcr.metrics import mcc, leakage_matrix, conditional_leakage, ci_battery, log_normalize, response_scores, sufficient_variability
+from fcr.plotting import plot_heatmap
+
+BLOCKS = ('z_x', 'z_t', 'z_tx')
+DIMS = dict(n_latent_x=2, n_latent_t=2, n_latent_tx=3)
+HELDOUT = [('drug1', 'line0'), ('drug3', 'line2')]
+# FCR's settings for this benchmark (module kwargs); the ablations share them, minus the switch they ablate.
+FCR_KWARGS = dict(n_hidden=128)
+# What every model shares: the architecture widths and the KL weight.
+SHARED_KWARGS = ('n_hidden', 'n_layers', 'embed_dim', 'beta', 'likelihood')
+MODES = {
+    'quick': dict(cells_per_condition=150, max_epochs=60, model_seeds=[0, 1], data_seeds=[0],
+                  sweep_tx_treatments=[1, 2, 3, 5], sweep_interaction=[0., 1.], sweep_models=['FCR', 'additive'], sweep_seeds=[0],
+                  max_cells=1000, n_permutations=100),
+    'full':  dict(cells_per_condition=250, max_epochs=100, model_seeds=[0, 1, 2], data_seeds=[0, 1, 2],
+                  sweep_tx_treatments=[1, 2, 3, 4, 6], sweep_interaction=[0., 0.5, 1.], sweep_models=['FCR', 'additive'], sweep_seeds=[0, 1],
+                  max_cells=1200, n_permutations=100),
+}
+
+
+def make_data(seed, cells, n_treatments=4, n_cell_lines=3, interaction=0.5, heldout=HELDOUT):
+    "Training cells (held-out combinations removed, registered) and fresh cells of the same process"
+    full = simulate(n_cell_lines=n_cell_lines, n_treatments=n_treatments, cells_per_condition=cells, interaction=interaction,
+                    heldout=heldout or None, seed=seed, **DIMS)
+    train = full[~full.obs['heldout'].to_numpy()].copy()
+    FCR.setup_anndata(train, treatment_key='treatment', covariate_keys=['cell_line'])
+    fresh = simulate_cells(full, seed=seed + 1000)
+    return train, fresh
+
+
+def model_kwargs(name, fcr_kwargs):
+    "FCR's tuned kwargs for FCR and its ablations; only the shared architecture for the other baselines"
+    return fcr_kwargs if name.startswith('FCR') else {k: v for k, v in fcr_kwargs.items() if k in SHARED_KWARGS}
+
+
+def train_model(name, train, seed, epochs, fcr_kwargs):
+    model = make_model(name, train, **DIMS, **model_kwargs(name, fcr_kwargs))
+    t0 = time.time()
+    model.train(max_epochs=epochs, seed=seed, progress_bar=False)
+    return model, time.time() - t0
+
+
+def latents(model, cells):
+    z = model.get_latent_representation(cells, 'all')
+    e = np.cumsum([0] + [DIMS[f'n_latent_{b[2:]}'] for b in BLOCKS])
+    return {b: z[:, a:c] for b, a, c in zip(BLOCKS, e[:-1], e[1:])} | {'all': z}
+
+
+def counterfactual_scores(model, fresh, heldout):
+    "Ground-truth counterfactual accuracy: each fresh control cell of x under treatment t, predicted vs true mean counts"
+    t_lab, x_lab = fresh.obs['treatment'].astype(str).to_numpy(), fresh.obs['cell_line'].astype(str).to_numpy()
+    rows = []
+    for x in np.unique(x_lab):  # a loop over a few cell lines and drugs
+        ctrl = fresh[(t_lab == 'control') & (x_lab == x)]
+        base = log_normalize(counterfactual_expression(ctrl, 'control'))
+        for t in sorted(set(t_lab) - {'control'}):
+            true = log_normalize(counterfactual_expression(ctrl, t))
+            pred = log_normalize(model.predict_counterfactual(ctrl, treatment=t).X)
+            s = response_scores(base.mean(0), true.mean(0), pred.mean(0))
+            rows.append(dict(treatment=t, cell_line=x, heldout=(t, x) in heldout, cf_cell_mse=float(((pred - true)**2).mean()),
+                             cf_pearson_delta=s['pearson_delta'], cf_r2_top=s['r2_top_deg']))
+    df = pd.DataFrame(rows)
+    out = {}
+    for flag, tag in ((False, 'seen'), (True, 'heldout')):
+        part = df[df.heldout == flag]
+        if len(part): out |= {f'{k}_{tag}': float(part[k].mean()) for k in ('cf_cell_mse', 'cf_pearson_delta', 'cf_r2_top')}
+    return out
+
+
+def ci_tests(z, cells):
+    t, x = cells.obs['treatment'].astype(str).to_numpy(), cells.obs['cell_line'].astype(str).to_numpy()
+    tx = np.char.add(np.char.add(t, '|'), x)
+    return {'z_x ⟂ t | x': (z['z_x'], t, x), 'z_t ⟂ x | t': (z['z_t'], x, t), 'z_x ⟂ z_tx | t,x': (z['z_x'], z['z_tx'], tx),
+            'z_t ⟂ z_tx | t,x': (z['z_t'], z['z_tx'], tx), 'z_tx ⟂ t | x (expect reject)': (z['z_tx'], t, x)}
+
+
+def evaluate(model, fresh, cfg, seed, full_eval=True):
+    "Every score of one trained model on fresh cells"
+    seen = fresh[~fresh.obs['heldout'].to_numpy()]
+    ood = fresh[fresh.obs['heldout'].to_numpy()]
+    truth = {b: seen.obsm[b] for b in BLOCKS}
+    z = latents(model, seen)
+    zt = z['z_tx'] if model.tx_block == 'tx' else z['all']
+    row = dict(mcc_tx_pearson=mcc(truth['z_tx'], zt, split=True, seed=seed), mcc_tx_spearman=mcc(truth['z_tx'], zt, 'spearman', split=True, seed=seed))
+    if ood.n_obs:
+        zo = latents(model, ood)
+        row['mcc_tx_heldout_combos'] = mcc(ood.obsm['z_tx'], zo['z_tx'] if model.tx_block == 'tx' else zo['all'], split=True, seed=seed)
+    if not full_eval: return row, None, None
+    whole = leakage_matrix({'all': z['all']}, truth, max_cells=cfg['max_cells'], seed=seed).loc['all']
+    row |= {f'r2_all_to_{b}': float(whole[b]) for b in BLOCKS}
+    row['r2_all_min'] = float(whole.min())
+    row |= counterfactual_scores(model, fresh, set(HELDOUT))
+    mats, ci = None, None
+    if model.factorised:
+        learned = {b: z[b] for b in BLOCKS}
+        r2 = leakage_matrix(learned, truth, max_cells=cfg['max_cells'], seed=seed)
+        dr = conditional_leakage(learned, truth, seen.obs['condition'].astype(str).to_numpy(), max_cells=cfg['max_cells'], seed=seed)
+        mats = dict(r2=r2, cond=dr)
+        row |= dict(r2_diag_min=float(np.diag(r2).min()), cond_diag_min=float(np.diag(dr).min()),
+                    cond_offdiag_max=float((dr.to_numpy() - np.diag(np.diag(dr))).max()))
+        ci = ci_battery(ci_tests(learned, seen), n_permutations=cfg['n_permutations'], seed=seed)
+        for name, r in ci.iterrows(): row[f'ci_reject: {name}'] = bool(r['reject'])
+    return row, mats, ci
+
+
+def oracle(fresh, cfg, seed):
+    seen = fresh[~fresh.obs['heldout'].to_numpy()]
+    truth = {b: seen.obsm[b] for b in BLOCKS}
+    return dict(r2=leakage_matrix(truth, truth, max_cells=cfg['max_cells'], seed=seed),
+                cond=conditional_leakage(truth, truth, seen.obs['condition'].astype(str).to_numpy(), max_cells=cfg['max_cells'], seed=seed))
+
+
+def mean_std(df, by, cols):
+    g = df.groupby(by, sort=False)[cols]
+    m, s = g.mean(), g.std().fillna(0)
+    return pd.DataFrame({c: [f'{a:.3f} ± {b:.3f}' for a, b in zip(m[c], s[c])] for c in cols}, index=m.index)
+
+
+def main_grid(cfg, models, fcr_kwargs, out, log):
+    runs, mats, cis, oracles = [], {}, [], []
+    for ds in cfg['data_seeds']:
+        train, fresh = make_data(ds, cfg['cells_per_condition'])
+        orc = oracle(fresh, cfg, ds); oracles.append(orc)
+        for name in models:
+            for ms in cfg['model_seeds']:
+                model, secs = train_model(name, train, ms, cfg['max_epochs'], fcr_kwargs)
+                t0 = time.time()
+                row, m, ci = evaluate(model, fresh, cfg, ms)
+                row = dict(model=name, data_seed=ds, model_seed=ms, epochs=len(model.history), train_seconds=secs, eval_seconds=time.time() - t0) | row
+                runs.append(row)
+                if m is not None: mats.setdefault(name, []).append(m)
+                if ci is not None: cis.append(ci.reset_index(names='test').assign(model=name, data_seed=ds, model_seed=ms))
+                log(f"  {name:26s} data {ds} seed {ms}: MCC(z_tx) {row['mcc_tx_pearson']:.3f}, whole R² min {row['r2_all_min']:.2f}, "
+                    f"held-out cf MSE {row.get('cf_cell_mse_heldout', np.nan):.4f}  ({secs:.0f}s train, {row['eval_seconds']:.0f}s eval)")
+    runs = pd.DataFrame(runs)
+    runs.to_csv(out/'runs.csv', index=False)
+    ci = pd.concat(cis) if cis else pd.DataFrame()
+    ci.to_csv(out/'ci.csv', index=False)
+    avg = lambda ms, k: pd.concat([m[k] for m in ms]).groupby(level=0, sort=False).mean().loc[list(BLOCKS)]
+    matrices = {name: {k: avg(ms, k).round(4).to_dict() for k in ('r2', 'cond')} for name, ms in mats.items()}
+    matrices['oracle'] = {k: avg(oracles, k).round(4).to_dict() for k in ('r2', 'cond')}
+    (out/'matrices.json').write_text(json.dumps(matrices, indent=1))
+    return runs, ci, matrices
+
+
+def sweep_conditions(cfg, fcr_kwargs, out, log):
+    "MCC(z_tx) against the number of distinct z_tx priors: 2 cell lines x k drugs gives 2k + 1 (controls share one)"
+    rows = []
+    for k in cfg['sweep_tx_treatments']:
+        for ds in cfg['sweep_seeds']:
+            train, fresh = make_data(ds, cfg['cells_per_condition'], n_treatments=k, n_cell_lines=2, heldout=[])
+            design = sufficient_variability(train.obs['condition'].astype(str).to_numpy(), DIMS['n_latent_tx'])
+            for name in ('FCR', 'iVAE'):
+                model, secs = train_model(name, train, ds, cfg['max_epochs'], fcr_kwargs)
+                row, _, _ = evaluate(model, fresh, cfg, ds, full_eval=False)
+                rows.append(dict(model=name, n_treatments=k, n_tx_priors=2*k + 1, n_conditions=design['n_conditions'], seed=ds, train_seconds=secs) | row)
+                log(f"  conditions sweep: {name} {2*k + 1} z_tx priors, seed {ds}: MCC {row['mcc_tx_pearson']:.3f}")
+    df = pd.DataFrame(rows); df.to_csv(out/'sweep_conditions.csv', index=False)
+    return df
+
+
+def sweep_interaction(cfg, fcr_kwargs, out, log):
+    "Ground-truth counterfactual error on held-out combinations against the interaction knob a"
+    rows = []
+    for a in cfg['sweep_interaction']:
+        for ds in cfg['sweep_seeds']:
+            train, fresh = make_data(ds, cfg['cells_per_condition'], interaction=a)
+            for name in cfg['sweep_models']:
+                model, secs = train_model(name, train, ds, cfg['max_epochs'], fcr_kwargs)
+                rows.append(dict(model=name, interaction=a, seed=ds, train_seconds=secs) | counterfactual_scores(model, fresh, set(HELDOUT)))
+                log(f"  interaction sweep: {name} a={a} seed {ds}: held-out cf MSE {rows[-1]['cf_cell_mse_heldout']:.4f}")
+    df = pd.DataFrame(rows); df.to_csv(out/'sweep_interaction.csv', index=False)
+    return df
+
+
+def figures(runs, matrices, sweep_c, sweep_i, out):
+    for name in ('FCR', 'oracle'):
+        if name not in matrices: continue
+        for k, title, lo in (('r2', 'R² of true block (columns) from learned block (rows)', 0), ('cond', 'conditional ΔR² beyond (t, x) labels', -.1)):
+            fig = plot_heatmap(pd.DataFrame(matrices[name][k]).rename_axis(index='learned', columns='true'), f'{name}: {title}', lo, 1)
+            fig.savefig(out/f'heatmap_{name}_{k}.png', dpi=80, bbox_inches='tight'); plt.close(fig)
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    order = list(dict.fromkeys(runs.model))
+    ax.boxplot([runs.loc[runs.model == m, 'mcc_tx_pearson'] for m in order], showmeans=True)
+    ax.set_xticks(range(1, len(order) + 1), order, rotation=30, ha='right')
+    ax.axhline(0.85, ls='--', c='grey', lw=1); ax.set_ylabel('MCC(z_tx), Pearson'); ax.set_title('Recovery of z_tx on fresh cells, by model')
+    fig.savefig(out/'mcc_by_model.png', dpi=80, bbox_inches='tight'); plt.close(fig)
+    if sweep_c is not None:
+        fig, ax = plt.subplots(figsize=(4.5, 3.2))
+        for m, g in sweep_c.groupby('model'):
+            s = g.groupby('n_tx_priors').mcc_tx_pearson.agg(['mean', 'std']).fillna(0)
+            ax.errorbar(s.index, s['mean'], s['std'], marker='o', capsize=3, label=m)
+        ax.axvline(2*DIMS['n_latent_tx'] + 1, ls='--', c='grey', lw=1, label='2·d_tx + 1')
+        ax.set_xlabel('distinct z_tx priors (t, x)'); ax.set_ylabel('MCC(z_tx)'); ax.set_title('Sufficient variability'); ax.legend()
+        fig.savefig(out/'mcc_vs_conditions.png', dpi=80, bbox_inches='tight'); plt.close(fig)
+    if sweep_i is not None:
+        fig, ax = plt.subplots(figsize=(4.5, 3.2))
+        for m, g in sweep_i.groupby('model'):
+            s = g.groupby('interaction').cf_cell_mse_heldout.agg(['mean', 'std']).fillna(0)
+            ax.errorbar(s.index, s['mean'], s['std'], marker='o', capsize=3, label=m)
+        ax.set_xlabel('interaction a'); ax.set_ylabel('held-out counterfactual MSE'); ax.set_title('Counterfactuals vs interaction'); ax.legend()
+        fig.savefig(out/'cf_vs_interaction.png', dpi=80, bbox_inches='tight'); plt.close(fig)
+
+
+SUMMARY_COLS = ['mcc_tx_pearson', 'mcc_tx_spearman', 'mcc_tx_heldout_combos', 'r2_all_min', 'cond_diag_min', 'cond_offdiag_max',
+                'cf_cell_mse_seen', 'cf_cell_mse_heldout', 'cf_pearson_delta_heldout', 'train_seconds']
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--quick', action='store_true', help='quick mode (minutes): fewer cells, epochs, seeds and sweep points')
+    p.add_argument('--out', default='benchmarks/results', help='results folder (default benchmarks/results/, gitignored)')
+    p.add_argument('--models', default=','.join(MODELS), help=f'comma-separated subset of {list(MODELS)}')
+    p.add_argument('--model-seeds', type=int, help='number of model seeds (default: quick 2, full 3)')
+    p.add_argument('--data-seeds', type=int, help='number of dataset seeds (default: quick 1, full 3)')
+    p.add_argument('--epochs', type=int, help='maximum epochs per model (default: quick 60, full 100)')
+    p.add_argument('--cells', type=int, help='cells per condition (default: quick 150, full 250)')
+    p.add_argument('--fcr-kwargs', default='{}', help='JSON of FCRModule kwargs for FCR and its ablations (tuning)')
+    p.add_argument('--no-sweeps', action='store_true', help='skip both sweeps')
+    p.add_argument('--threads', type=int, default=1, help='torch threads (default 1: the machine is shared)')
+    a = p.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    cfg = dict(MODES['quick' if a.quick else 'full'])
+    if a.model_seeds: cfg['model_seeds'] = list(range(a.model_seeds))
+    if a.data_seeds: cfg['data_seeds'] = list(range(a.data_seeds))
+    if a.epochs: cfg['max_epochs'] = a.epochs
+    if a.cells: cfg['cells_per_condition'] = a.cells
+    models = [m.strip() for m in a.models.split(',')]
+    unknown = [m for m in models if m not in MODELS]
+    if unknown: p.error(f"unknown models {unknown}; choose from {list(MODELS)}")
+    fcr_kwargs = FCR_KWARGS | json.loads(a.fcr_kwargs)
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    log = lambda m: print(m, flush=True)
+    t_start = time.time()
+    (out/'config.json').write_text(json.dumps(dict(mode='quick' if a.quick else 'full', models=models, fcr_kwargs=fcr_kwargs, dims=DIMS,
+                                                   heldout=HELDOUT, threads=a.threads) | cfg, indent=1))
+    log(f"identifiability benchmark ({'quick' if a.quick else 'full'}): {len(models)} models x {len(cfg['model_seeds'])} model seeds x "
+        f"{len(cfg['data_seeds'])} dataset seeds, {cfg['cells_per_condition']} cells per condition, {cfg['max_epochs']} epochs")
+    runs, ci, matrices = main_grid(cfg, models, fcr_kwargs, out, log)
+    t_main = time.time() - t_start
+    sweep_c = sweep_i = None
+    if not a.no_sweeps:
+        sweep_c = sweep_conditions(cfg, fcr_kwargs, out, log)
+        sweep_i = sweep_interaction(cfg, fcr_kwargs, out, log)
+    figures(runs, matrices, sweep_c, sweep_i, out)
+    cols = [c for c in SUMMARY_COLS if c in runs]
+    summary = mean_std(runs, 'model', cols)
+    summary.insert(0, 'runs', runs.groupby('model', sort=False).size())
+    summary.to_csv(out/'summary.csv')
+    total = time.time() - t_start
+    (out/'timing.json').write_text(json.dumps(dict(main_grid_seconds=t_main, total_seconds=total), indent=1))
+    with pd.option_context('display.width', 250, 'display.max_columns', 30):
+        print(f"\nmean ± std over {len(cfg['model_seeds'])} model seeds x {len(cfg['data_seeds'])} dataset seeds (fresh cells):")
+        print(summary.to_string())
+        if matrices.get('FCR'):
+            print('\nFCR conditional leakage ΔR² (rows learned, columns true):'); print(pd.DataFrame(matrices['FCR']['cond']).round(3).to_string())
+            print('oracle:'); print(pd.DataFrame(matrices['oracle']['cond']).round(3).to_string())
+        if len(ci): print('\nCI battery, fraction of runs rejecting (Holm, 0.05):'); print(ci.groupby(['model', 'test'], sort=False).reject.mean().unstack().round(2).to_string())
+    print(f"\ndone in {total:.0f}s (main grid {t_main:.0f}s). Results in {out}/")
+    return summary
+
+
+if __name__ == '__main__':
+    main()
