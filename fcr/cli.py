@@ -7,7 +7,8 @@ __all__ = ['UsageError', 'prepare_output', 'read_h5ad', 'environment', 'run_demo
            'run_evaluate', 'main']
 
 # %% ../nbs/09_cli.ipynb #699ec34f
-import argparse, json, platform, sys, time, traceback
+import argparse, json, platform, sys, time
+from importlib.metadata import version
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -59,9 +60,8 @@ def read_h5ad(path:str|Path, # an .h5ad file
 # %% ../nbs/09_cli.ipynb #f9e06c74
 def environment()->dict: # versions and machine, for reports and metrics.json
     "Versions of fcr and its main dependencies, and the machine they ran on"
-    import scanpy, sklearn, scipy
-    return {'fcr': fcr.__version__, 'torch': torch.__version__, 'anndata': ad.__version__, 'scanpy': scanpy.__version__,
-            'numpy': np.__version__, 'scipy': scipy.__version__, 'scikit-learn': sklearn.__version__,
+    v = {d: version(d) for d in ('torch', 'anndata', 'scanpy', 'numpy', 'scipy', 'scikit-learn')}
+    return {'fcr': fcr.__version__} | v | {
             'python': platform.python_version(), 'machine': f"{platform.system()} {platform.machine()}, {torch.get_num_threads()} torch threads",
             'cuda': torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
 
@@ -100,11 +100,14 @@ def run_demo(out:str|Path='fcr_demo', # output folder
     seen = fresh[~fresh.obs['heldout'].to_numpy()].copy()
     truth = {k: seen.obsm[k] for k in ('z_x', 'z_t', 'z_tx')}
     learned = {k: model.get_latent_representation(seen, block=b) for k, b in (('z_x', 'x'), ('z_t', 't'), ('z_tx', 'tx'))}
-    vae_all = vae.get_latent_representation(seen, block='all')
-    ident = pd.DataFrame({'model': ['FCR', 'plain VAE'],
-                          'MCC z_tx (Pearson)': [mcc(truth['z_tx'], learned['z_tx'], split=True), mcc(truth['z_tx'], vae_all, split=True)],
-                          'MCC z_tx (Spearman)': [mcc(truth['z_tx'], learned['z_tx'], 'spearman', split=True), mcc(truth['z_tx'], vae_all, 'spearman', split=True)],
-                          'epochs': [len(model.history), len(vae.history)], 'train seconds': [t_fcr, t_vae]})
+    rows = []
+    for name, m in (('FCR', model), ('plain VAE', vae)):
+        z_all, z_blk = m.get_latent_representation(seen, block='all'), m.get_latent_representation(seen, block='tx')
+        rows.append({'model': name, 'MCC z_tx, all coordinates': mcc(truth['z_tx'], z_all, split=True),
+                     'MCC z_tx, own z_tx block': mcc(truth['z_tx'], z_blk, split=True),
+                     'Spearman, all coordinates': mcc(truth['z_tx'], z_all, 'spearman', split=True),
+                     'epochs': len(m.history), 'train seconds': t_fcr if name == 'FCR' else t_vae})
+    ident = pd.DataFrame(rows)
     leak = leakage_matrix(learned, truth, max_cells=1500, seed=seed)
     oracle = leakage_matrix(truth, truth, max_cells=1500, seed=seed)
     FCR.setup_anndata(fresh, treatment_key='treatment', covariate_keys=['cell_line'])
@@ -121,7 +124,7 @@ def run_demo(out:str|Path='fcr_demo', # output folder
            f"Scores are measured on {seen.n_obs:,} fresh cells drawn from the same process.")
     r.heading('Design check').text(f"{design['n_conditions']} distinct (t, x) conditions in training; identifiability of `z_tx` with "
            f"d_tx = {dims['n_latent_tx']} needs at least 2·d_tx + 1 = {design['n_required']}: **{'passes' if design['passes'] else 'fails'}**.")
-    r.heading('Identifiability of z_tx').table(ident, caption='MCC: mean |correlation| between true and learned z_tx after optimal matching (fitted on half of the fresh cells, scored on the other). 1 is perfect recovery up to permutation and monotone transform.')
+    r.heading('Identifiability of z_tx').table(ident, caption='MCC: mean |correlation| between true and learned z_tx after optimal matching (fitted on half of the fresh cells, scored on the other); 1 is perfect recovery up to permutation and monotone transform. "All coordinates" matches the true z_tx against all seven learned coordinates: the fair comparison, since a VAE\'s blocks mean nothing. "Own z_tx block" is FCR\'s actual claim: that the interaction lands in its z_tx block.')
     r.figure(plot_heatmap(leak, 'FCR: R² of true block (columns) from learned block (rows)', 0, 1), 'A diagonal matrix means each learned block carries its own true block and little of the others.', 'leakage')
     r.figure(plot_heatmap(oracle, 'Oracle: true block from true block', 0, 1), 'The ceiling: true blocks predict each other a little, because z_tx depends on x and t.', 'oracle')
     r.heading('Counterfactual prediction of the held-out combination').table(cf.drop(columns=['treatment', 'covariate']).set_index('method'),
@@ -132,8 +135,8 @@ def run_demo(out:str|Path='fcr_demo', # output folder
     r.heading('Training').figure(plot_history(model.history), 'FCR loss terms per epoch, training and validation.', 'history')
     r.heading('Reproduce').code('fcr demo' + (' --quick' if quick else '') + f' --seed {seed} --epochs {epochs}\n\n' + json.dumps(environment(), indent=1))
     page = r.write(out)
-    m = ident.set_index('model')['MCC z_tx (Pearson)']
-    print(f"fcr demo: done in {time.time() - t_start:.0f}s. MCC(z_tx) FCR {m['FCR']:.2f} vs plain VAE {m['plain VAE']:.2f}. "
+    m = ident.set_index('model')['MCC z_tx, all coordinates']
+    print(f"fcr demo: done in {time.time() - t_start:.0f}s. MCC(z_tx, all coordinates) FCR {m['FCR']:.2f} vs plain VAE {m['plain VAE']:.2f}. "
           f"Report: {page} (and report.md); metrics: {out/'metrics.json'}; model: {out/'model'}")
     return metrics
 

@@ -18,8 +18,6 @@ import torch
 import anndata as ad
 import fcr
 from .core import data_file
-try: from fcr.metrics import sufficient_variability
-except ImportError: sufficient_variability = None  # fcr.metrics is optional here: the design report then omits its check
 
 # %% ../nbs/03_data.ipynb #8a4ff35a
 def parse_treatments(labels,                   # treatment label per cell
@@ -232,8 +230,8 @@ def setup_anndata(adata:ad.AnnData,         # cells x genes; only adata.uns['fcr
                           n_comb, group_df, max(0, (n_comb - 1) // 2))
     if unused: report.notes.append(f"unused categorical levels left out of the vocabulary: {unused}")
     if n_latent_tx is not None:
-        if sufficient_variability is None: report.notes.append('fcr.metrics is not available: sufficient variability not checked')
-        else: report.variability = sufficient_variability(combo, n_latent_tx)
+        from fcr.metrics import sufficient_variability  # imported here: fcr.metrics itself builds on fcr.data
+        report.variability = sufficient_variability(combo, n_latent_tx)
         if n_comb < 2 * n_latent_tx + 1: report.notes.append(f"n_latent_tx={n_latent_tx} needs >= {2 * n_latent_tx + 1} combinations; this design has {n_comb}: z_tx is not identifiable component-wise")
     adata.uns['fcr'] = reg
     return report

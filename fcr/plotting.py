@@ -68,20 +68,21 @@ def plot_blocks(latents:dict,     # {block name: (cells, d) array}, e.g. {'z_x':
     return _finish(fig, save)
 
 # %% ../nbs/08_plotting.ipynb #8abfc9b1
-def plot_history(history:pd.DataFrame, # one row per epoch; columns such as 'train_loss', 'validation_loss', 'train_kl', ...
+def plot_history(history:pd.DataFrame, # one row per epoch; columns such as 'train_loss', 'val_loss' (or 'validation_loss'), 'train_kl', ...
                  max_panels:int=8,     # at most this many loss terms are drawn
                  save=None,            # path to save the figure to
                 )->matplotlib.figure.Figure:
     "Each loss term against the epoch, training and validation together"
     cols = [c for c in history.columns if c != 'epoch' and pd.api.types.is_numeric_dtype(history[c])]
-    terms = list(dict.fromkeys(c.split('_', 1)[1] if c.startswith(('train_', 'validation_')) else c for c in cols))[:max_panels]
+    prefixes = ('train_', 'validation_', 'val_')
+    terms = list(dict.fromkeys(next((c[len(p):] for p in prefixes if c.startswith(p)), c) for c in cols if c != 'seconds'))[:max_panels]
     if not terms: raise ValueError(f"history has no numeric loss columns; columns: {list(history.columns)}")
     epoch = history['epoch'] if 'epoch' in history else np.arange(1, len(history) + 1)
     ncol = min(4, len(terms)); nrow = -(-len(terms) // ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(3.2*ncol, 2.5*nrow), squeeze=False, dpi=80)
     for ax, term in zip(axes.flat, terms):
-        for prefix, style in (('train_', '-'), ('validation_', '--'), ('', '-')):
-            if prefix + term in history: ax.plot(epoch, history[prefix + term], style, label=prefix.rstrip('_') or term)
+        for prefix, style, label in (('train_', '-', 'train'), ('validation_', '--', 'validation'), ('val_', '--', 'validation'), ('', '-', term)):
+            if prefix + term in history: ax.plot(epoch, history[prefix + term], style, label=label)
         ax.set_title(term, fontsize=10); ax.set_xlabel('epoch')
     axes.flat[0].legend(fontsize=7)
     for ax in list(axes.flat)[len(terms):]: ax.axis('off')
