@@ -48,7 +48,8 @@ def build(n_genes, n_cov, n_treat, latent, **kw) -> FCRModule:
 def step_times(mod, batches, steps: int) -> list:
     opt_ae, opt_d = mod.make_optimizers()
     mod.train()
-    for b in batches[:3]: mod.train_step(b, opt_ae, opt_d)   # warm-up
+    warm = 8 if mod.decoder.compile_likelihood else 3   # torch.compile traces and recompiles over the first ~5 steps
+    for i in range(warm): mod.train_step(batches[i % len(batches)], opt_ae, opt_d)
     return [_timed(lambda b=batches[i % len(batches)]: mod.train_step(b, opt_ae, opt_d)) for i in range(steps)]
 
 def phase_shares(mod, batch, steps: int = 5) -> dict:

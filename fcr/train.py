@@ -92,8 +92,12 @@ def _split(adata, reg, validation_size, seed):
 def _to(batch, device): return {k: v.to(device, non_blocking=True) for k, v in batch.items()}
 
 def _epoch_means(rows, weights)->dict:
-    w = np.asarray(weights, float)
-    return {k: float(np.dot([r.get(k, np.nan) for r in rows], w) / w.sum()) for k in rows[0]}
+    "Weighted mean of every loss term over steps; the terms stay on their device and reach the host in one copy"
+    keys = list(rows[0])
+    dev = next((v.device for v in rows[0].values() if torch.is_tensor(v)), torch.device('cpu'))
+    vals = torch.stack([torch.stack([torch.as_tensor(r.get(k, math.nan), dtype=torch.float64, device=dev) for k in keys]) for r in rows])
+    w = torch.as_tensor(weights, dtype=torch.float64, device=dev)
+    return dict(zip(keys, ((w @ vals) / w.sum()).tolist()))
 
 # %% ../nbs/05_train.ipynb #62cff48d
 @patch
@@ -152,14 +156,14 @@ def train(self:FCR,
         order, steps, sizes = rng.permutation(train_idx), [], []
         for s in range(0, len(order), batch_size):
             b = _to(ds.batch(order[s:s + batch_size], rng), dev)
-            terms = mod.train_step(b, opt_ae, opt_d)
-            if not all(math.isfinite(v) for v in terms.values()):
-                bad_terms = [k for k, v in terms.items() if not math.isfinite(v)]
-                last = f"the last finite epoch was {epoch - 1}" if epoch > 0 else "no epoch finished with a finite loss"
-                raise FloatingPointError(f"The loss became NaN or infinite in epoch {epoch} (terms {bad_terms}); {last}. "
-                                         "Lower lr, check the input for extreme values, or resume from checkpoint_dir.")
-            steps.append(terms); sizes.append(len(b['y']))
-        row = {'epoch': epoch} | {f'train_{k}': v for k, v in _epoch_means(steps, sizes).items()}
+            steps.append(mod.train_step(b, opt_ae, opt_d)); sizes.append(len(b['y']))   # tensors: no host sync per step
+        means = _epoch_means(steps, sizes)
+        if not all(math.isfinite(v) for v in means.values()):
+            bad_terms = [k for k, v in means.items() if not math.isfinite(v)]
+            last = f"the last finite epoch was {epoch - 1}" if epoch > 0 else "no epoch finished with a finite loss"
+            raise FloatingPointError(f"The loss became NaN or infinite in epoch {epoch} (terms {bad_terms}); {last}. "
+                                     "Lower lr, check the input for extreme values, or resume from checkpoint_dir.")
+        row = {'epoch': epoch} | {f'train_{k}': v for k, v in means.items()}
         if len(val_idx): row |= {f'val_{k}': v for k, v in self._evaluate(ds, val_idx, 2048, seed, dev).items()}
         row['seconds'] = time.time() - t0
         rows.append(row)
