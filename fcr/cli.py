@@ -72,8 +72,8 @@ def _train(model, epochs, seed, progress):
     return time.time() - t0
 
 def run_demo(out:str|Path='fcr_demo', # output folder
-             quick:bool=False,        # fewer cells and epochs: about a minute
-             epochs:int=None,         # maximum epochs (default: 200, or 40 with quick); early stopping applies
+             quick:bool=False,        # fewer cells and epochs: well under a minute
+             epochs:int=None,         # maximum epochs (default: 500, or 60 with quick); early stopping applies
              cells_per_condition:int=None, # simulated cells per condition (default: 500, or 150 with quick)
              seed:int=0,              # seed of the data and of training
              progress:bool=True,      # show progress bars
@@ -83,7 +83,7 @@ def run_demo(out:str|Path='fcr_demo', # output folder
     out = prepare_output(out, force)
     t_start = time.time()
     cells = cells_per_condition or (150 if quick else 500)
-    epochs = epochs or (40 if quick else 200)
+    epochs = epochs or (60 if quick else 500)
     say = (lambda m: print(m, flush=True)) if progress else (lambda m: None)
     say(f"fcr demo: simulating 3 cell lines x (4 drugs + control), {cells} cells per condition, drug1 x line0 held out")
     adata = simulate(cells_per_condition=cells, heldout=[('drug1', 'line0')], seed=seed)
@@ -282,7 +282,7 @@ def _parser()->argparse.ArgumentParser:
     d = sub.add_parser('demo', parents=[common], help='simulate data, train FCR and a plain VAE, write a report')
     d.add_argument('--out', default='fcr_demo', help='output folder (default: fcr_demo)')
     d.add_argument('--quick', action='store_true', help='fewer cells and epochs (about a minute)')
-    d.add_argument('--epochs', type=int, help='maximum epochs (default 200, quick 40)')
+    d.add_argument('--epochs', type=int, help='maximum epochs (default 500, quick 60; early stopping applies)')
     d.add_argument('--cells-per-condition', type=int, help='simulated cells per condition (default 500, quick 150)')
     d.add_argument('--seed', type=int, default=0)
     t = sub.add_parser('train', parents=[common], help='train FCR on an .h5ad file')
