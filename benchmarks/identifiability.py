@@ -110,7 +110,8 @@ def evaluate(model, fresh, cfg, seed, full_eval=True):
     truth = {b: seen.obsm[b] for b in BLOCKS}
     z = latents(model, seen)
     zt = z['z_tx'] if model.tx_block == 'tx' else z['all']
-    row = dict(mcc_tx_pearson=mcc(truth['z_tx'], zt, split=True, seed=seed), mcc_tx_spearman=mcc(truth['z_tx'], zt, 'spearman', split=True, seed=seed))
+    row = dict(mcc_tx_pearson=mcc(truth['z_tx'], zt, split=True, seed=seed), mcc_tx_spearman=mcc(truth['z_tx'], zt, 'spearman', split=True, seed=seed),
+               mcc_tx_all_coords=mcc(truth['z_tx'], z['all'], split=True, seed=seed))  # like-for-like: every model matched over its whole latent
     if ood.n_obs:
         zo = latents(model, ood)
         row['mcc_tx_heldout_combos'] = mcc(ood.obsm['z_tx'], zo['z_tx'] if model.tx_block == 'tx' else zo['all'], split=True, seed=seed)
@@ -231,7 +232,7 @@ def figures(runs, matrices, sweep_c, sweep_i, out):
         fig.savefig(out/'cf_vs_interaction.png', dpi=80, bbox_inches='tight'); plt.close(fig)
 
 
-SUMMARY_COLS = ['mcc_tx_pearson', 'mcc_tx_spearman', 'mcc_tx_heldout_combos', 'r2_all_min', 'cond_diag_min', 'cond_offdiag_max',
+SUMMARY_COLS = ['mcc_tx_pearson', 'mcc_tx_all_coords', 'mcc_tx_spearman', 'mcc_tx_heldout_combos', 'r2_all_min', 'cond_diag_min', 'cond_offdiag_max',
                 'cf_cell_mse_seen', 'cf_cell_mse_heldout', 'cf_pearson_delta_heldout', 'train_seconds']
 
 
