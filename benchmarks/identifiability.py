@@ -203,6 +203,17 @@ def sweep_interaction(cfg, fcr_kwargs, out, log):
     return df
 
 
+def _sweep_plot(sweep, x, y, xlabel, ylabel, title, path, threshold=None):
+    "Mean ± std of `y` against `x`, one line per model, saved to `path`"
+    fig, ax = plt.subplots(figsize=(4.5, 3.2))
+    for m, g in sweep.groupby('model'):
+        s = g.groupby(x)[y].agg(['mean', 'std']).fillna(0)
+        ax.errorbar(s.index, s['mean'], s['std'], marker='o', capsize=3, label=m)
+    if threshold is not None: ax.axvline(threshold, ls='--', c='grey', lw=1, label='2·d_tx + 1')
+    ax.set_xlabel(xlabel); ax.set_ylabel(ylabel); ax.set_title(title); ax.legend()
+    fig.savefig(path, dpi=80, bbox_inches='tight'); plt.close(fig)
+
+
 def figures(runs, matrices, sweep_c, sweep_i, out):
     for name in ('FCR', 'oracle'):
         if name not in matrices: continue
@@ -216,20 +227,11 @@ def figures(runs, matrices, sweep_c, sweep_i, out):
     ax.axhline(0.85, ls='--', c='grey', lw=1); ax.set_ylabel('MCC(z_tx), Pearson'); ax.set_title('Recovery of z_tx on fresh cells, by model')
     fig.savefig(out/'mcc_by_model.png', dpi=80, bbox_inches='tight'); plt.close(fig)
     if sweep_c is not None:
-        fig, ax = plt.subplots(figsize=(4.5, 3.2))
-        for m, g in sweep_c.groupby('model'):
-            s = g.groupby('n_tx_priors').mcc_tx_pearson.agg(['mean', 'std']).fillna(0)
-            ax.errorbar(s.index, s['mean'], s['std'], marker='o', capsize=3, label=m)
-        ax.axvline(2*DIMS['n_latent_tx'] + 1, ls='--', c='grey', lw=1, label='2·d_tx + 1')
-        ax.set_xlabel('distinct z_tx priors (t, x)'); ax.set_ylabel('MCC(z_tx)'); ax.set_title('Sufficient variability'); ax.legend()
-        fig.savefig(out/'mcc_vs_conditions.png', dpi=80, bbox_inches='tight'); plt.close(fig)
+        _sweep_plot(sweep_c, 'n_tx_priors', 'mcc_tx_pearson', 'distinct z_tx priors (t, x)', 'MCC(z_tx)', 'Sufficient variability',
+                    out/'mcc_vs_conditions.png', threshold=2*DIMS['n_latent_tx'] + 1)
     if sweep_i is not None:
-        fig, ax = plt.subplots(figsize=(4.5, 3.2))
-        for m, g in sweep_i.groupby('model'):
-            s = g.groupby('interaction').cf_cell_mse_heldout.agg(['mean', 'std']).fillna(0)
-            ax.errorbar(s.index, s['mean'], s['std'], marker='o', capsize=3, label=m)
-        ax.set_xlabel('interaction a'); ax.set_ylabel('held-out counterfactual MSE'); ax.set_title('Counterfactuals vs interaction'); ax.legend()
-        fig.savefig(out/'cf_vs_interaction.png', dpi=80, bbox_inches='tight'); plt.close(fig)
+        _sweep_plot(sweep_i, 'interaction', 'cf_cell_mse_heldout', 'interaction a', 'held-out counterfactual MSE', 'Counterfactuals vs interaction',
+                    out/'cf_vs_interaction.png')
 
 
 SUMMARY_COLS = ['mcc_tx_pearson', 'mcc_tx_all_coords', 'mcc_tx_spearman', 'mcc_tx_heldout_combos', 'r2_all_min', 'cond_diag_min', 'cond_offdiag_max',
