@@ -2,11 +2,12 @@
 
 Needs Debian's `chromium` (`make docs-check` installs it where missing); skipped with a reason otherwise.
 Screenshots go to $FCR_SCREENSHOT_DIR when set (nothing generated is committed)."""
-import base64, functools, http.server, io, os, re, shutil, subprocess, threading
+import base64, functools, http.server, io, json, os, re, shutil, subprocess, threading
 from pathlib import Path
 import numpy as np
 import pytest
 
+ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed: run `make docs-check`, which installs Debian's chromium")]
 FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -63,4 +64,7 @@ def test_index_in_browser(server, tmp_path): _check_page(server, tmp_path, 'inde
 def test_tutorial_in_browser(server, site, tmp_path):
     pages = sorted(p.relative_to(site).as_posix() for p in (site/'tutorials').glob('*.html') if p.name != 'index.html')
     if not pages: pytest.skip('no tutorial pages yet')
-    _check_page(server, tmp_path, pages[0], '')
+    page = pages[0]
+    nb = json.loads((ROOT/'nbs'/page.replace('.html', '.ipynb')).read_text(encoding='utf-8'))
+    title = next(l[2:].strip() for c in nb['cells'] if c['cell_type'] == 'markdown' for l in ''.join(c['source']).splitlines() if l.startswith('# '))
+    _check_page(server, tmp_path, page, title)
