@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['UsageError', 'prepare_output', 'read_h5ad', 'environment', 'run_demo', 'parse_holdout', 'run_train', 'run_predict',
-           'run_evaluate', 'main']
+           'run_evaluate', 'launch', 'main']
 
-# %% ../nbs/09_cli.ipynb #699ec34f
-import argparse, json, platform, sys, time
+# %% ../nbs/09_cli.ipynb #6efdbc8a
+import argparse, json, os, platform, subprocess, sys, time
 from importlib.metadata import version
 from pathlib import Path
 import numpy as np
@@ -20,15 +20,16 @@ import fcr
 from .simulate import simulate, simulate_cells
 from .data import add_split
 from .train import FCR
+from .distributed import init_distributed
 from .metrics import mcc, leakage_matrix, sufficient_variability, counterfactual_table, _group_label
 from .plotting import plot_blocks, plot_history, plot_heatmap, plot_response
 from .report import Report
 
-# %% ../nbs/09_cli.ipynb #b4df4912
+# %% ../nbs/09_cli.ipynb #6126fe82
 class UsageError(Exception):
     "A problem with the command's input that the user can fix; its message says how"
 
-# %% ../nbs/09_cli.ipynb #7ee4fe73
+# %% ../nbs/09_cli.ipynb #2ddb7c51
 def prepare_output(path:str|Path, # output folder (or file, with `is_file=True`)
                    force:bool=False, # allow writing into an existing, non-empty folder / over an existing file
                    is_file:bool=False, # the output is a single file
@@ -45,7 +46,7 @@ def prepare_output(path:str|Path, # output folder (or file, with `is_file=True`)
     p.mkdir(parents=True, exist_ok=True)
     return p
 
-# %% ../nbs/09_cli.ipynb #7eb6b645
+# %% ../nbs/09_cli.ipynb #f55f7f75
 def read_h5ad(path:str|Path, # an .h5ad file
              )->ad.AnnData:
     "Read an AnnData file, turning a missing or unreadable file into a `UsageError`"
@@ -57,7 +58,7 @@ def read_h5ad(path:str|Path, # an .h5ad file
         raise UsageError(f"Could not read {p} as an AnnData .h5ad file ({type(e).__name__}: {str(e)[:200]}). "
                          "Is the file complete, and was it written by anndata's write_h5ad?") from e
 
-# %% ../nbs/09_cli.ipynb #f9e06c74
+# %% ../nbs/09_cli.ipynb #a3e5840e
 def environment()->dict: # versions and machine, for reports and metrics.json
     "Versions of fcr and its main dependencies, and the machine they ran on"
     v = {d: version(d) for d in ('torch', 'anndata', 'scanpy', 'numpy', 'scipy', 'scikit-learn')}
@@ -65,7 +66,7 @@ def environment()->dict: # versions and machine, for reports and metrics.json
             'python': platform.python_version(), 'machine': f"{platform.system()} {platform.machine()}, {torch.get_num_threads()} torch threads",
             'cuda': torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
 
-# %% ../nbs/09_cli.ipynb #8bd371b4
+# %% ../nbs/09_cli.ipynb #ec49f4f8
 def _train(model, epochs, seed, progress):
     t0 = time.time()
     model.train(max_epochs=epochs, seed=seed, progress_bar=progress)
@@ -140,7 +141,7 @@ def run_demo(out:str|Path='fcr_demo', # output folder
           f"Report: {page} (and report.md); metrics: {out/'metrics.json'}; model: {out/'model'}")
     return metrics
 
-# %% ../nbs/09_cli.ipynb #c749934e
+# %% ../nbs/09_cli.ipynb #6d92ee35
 def parse_holdout(spec:str|None, # "t:x,t2:x2"; with several covariate keys, levels joined by '|': "t:x1|x2"
                  )->list:        # [(treatment, covariate group label)]
     "Parse a --holdout specification"
@@ -152,7 +153,7 @@ def parse_holdout(spec:str|None, # "t:x,t2:x2"; with several covariate keys, lev
         pairs.append((t.strip(), x.strip()))
     return pairs
 
-# %% ../nbs/09_cli.ipynb #d17d425c
+# %% ../nbs/09_cli.ipynb #a03cbcd1
 def run_train(data:str|Path,          # input .h5ad
               treatment_key:str,      # obs column with the treatment
               covariate_keys:list,    # obs column(s) with the covariates
@@ -166,11 +167,13 @@ def run_train(data:str|Path,          # input .h5ad
               seed:int=0,             # seed
               progress:bool=True,     # show progress bars
               force:bool=False,       # write into an existing, non-empty folder
-             )->dict:                 # the metrics written to metrics.json
+              batch_size:int=512,     # cells per step, over all processes
+             )->dict:                 # the metrics written to metrics.json ({} on processes other than 0)
     "Train FCR on an h5ad file and write the model, the data with latents, metrics, figures and a report"
     t_start = time.time()
+    rank, n_proc = init_distributed()  # under torchrun: every process trains, process 0 writes
     adata = read_h5ad(data)
-    out = prepare_output(out, force)
+    out = prepare_output(out, force) if rank == 0 else Path(out)
     covariate_keys = list(covariate_keys)
     for k in [treatment_key] + covariate_keys + ([dose_key] if dose_key else []):
         if k not in adata.obs: raise UsageError(f"obs has no column {k!r}. Available columns: {list(adata.obs.columns)}.")
@@ -183,8 +186,9 @@ def run_train(data:str|Path,          # input .h5ad
     groups = [tuple(x.split('|')) if len(covariate_keys) > 1 else x for _, x in pairs]
     split = add_split(adata, heldout=[(t, g) for (t, _), g in zip(pairs, groups)] or None, seed=seed, key='fcr_split', overwrite=False) if 'fcr_split' not in adata.obs else None
     model = FCR(adata, n_latent_x=n_latent[0], n_latent_t=n_latent[1], n_latent_tx=n_latent[2])
-    print(f"fcr train: {adata.n_obs:,} cells x {adata.n_vars:,} genes; {model}", flush=True)
-    model.train(max_epochs=epochs, seed=seed, progress_bar=progress)
+    if rank == 0: print(f"fcr train: {adata.n_obs:,} cells x {adata.n_vars:,} genes, {n_proc} process(es); {model}", flush=True)
+    model.train(max_epochs=epochs, batch_size=batch_size, seed=seed, progress_bar=progress)
+    if rank > 0: return {}
     model.save(out/'model', overwrite=True)
     model.write_latents(adata)
     adata.write_h5ad(out/'adata_with_latents.h5ad')
@@ -209,7 +213,7 @@ def run_train(data:str|Path,          # input .h5ad
           f"report: {page}; metrics: {out/'metrics.json'}")
     return metrics
 
-# %% ../nbs/09_cli.ipynb #a05e19fb
+# %% ../nbs/09_cli.ipynb #a5db1676
 def run_predict(model_dir:str|Path,   # a folder written by `fcr train` (its model/ subfolder or the folder itself)
                 data:str|Path,        # cells to transform (.h5ad)
                 treatment:str,        # the treatment to impose
@@ -238,7 +242,7 @@ def _load_model(model_dir, adata) -> FCR:
     except (FileNotFoundError, json.JSONDecodeError) as e:
         raise UsageError(f"{d} does not hold a saved fcr model ({e}). Give the folder written by `fcr train`.") from e
 
-# %% ../nbs/09_cli.ipynb #99aebfa9
+# %% ../nbs/09_cli.ipynb #9798ecc8
 def run_evaluate(model_dir:str|Path, # a folder written by `fcr train`
                  data:str|Path,      # labelled cells with counts (.h5ad)
                  out:str|Path,       # output folder
@@ -270,7 +274,7 @@ def run_evaluate(model_dir:str|Path, # a folder written by `fcr train`
     print(f"fcr evaluate: done in {time.time() - t_start:.0f}s; {len(unseen)} unseen combination(s) scored. Report: {page}; metrics: {out/'metrics.json'}")
     return metrics
 
-# %% ../nbs/09_cli.ipynb #8ba4b8bb
+# %% ../nbs/09_cli.ipynb #4a5e3aaa
 def _parser()->argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='fcr', description='FCR: identifiable factorized causal representations of single-cell perturbation responses.')
     p.add_argument('--version', action='version', version=f'fcr {fcr.__version__}')
@@ -295,6 +299,8 @@ def _parser()->argparse.ArgumentParser:
     t.add_argument('--holdout', help='combinations to hold out and evaluate, "treatment:covariate,..."')
     t.add_argument('--epochs', type=int, default=200, help='maximum epochs (default 200, with early stopping)')
     t.add_argument('--n-latent', type=int, nargs=3, default=(8, 8, 8), metavar=('X', 'T', 'TX'), help='widths of z_x, z_t, z_tx (default 8 8 8)')
+    t.add_argument('--batch-size', type=int, default=512, help='cells per step, over all processes (default 512)')
+    t.add_argument('--nproc', type=int, default=1, help='train on N local processes with torch.distributed (Gloo on CPU, NCCL on GPU), through torchrun')
     t.add_argument('--seed', type=int, default=0)
     t.add_argument('--out', default='fcr_run', help='output folder (default: fcr_run)')
     q = sub.add_parser('predict', parents=[common], help='predict cells under another treatment with a saved model')
@@ -307,7 +313,17 @@ def _parser()->argparse.ArgumentParser:
     e.add_argument('--out', required=True, help='output folder')
     return p
 
-# %% ../nbs/09_cli.ipynb #2d38c97f
+# %% ../nbs/09_cli.ipynb #ef3e5a4f
+def launch(argv:list, # the command's arguments, `--nproc` included
+           nproc:int, # processes on this machine
+           run:bool=True, # False: return the command line instead of running it
+          ):          # torchrun's exit status (or the command line)
+    "Run `fcr` with these arguments on `nproc` local processes, under `torchrun`"
+    rest = [a for i, a in enumerate(argv) if not (a == '--nproc' or a.startswith('--nproc=') or (i and argv[i - 1] == '--nproc'))]
+    cmd = [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc-per-node={nproc}', '-m', 'fcr.cli'] + rest
+    return subprocess.call(cmd) if run else cmd
+
+# %% ../nbs/09_cli.ipynb #0b40bebf
 def main(argv:list=None, # arguments (default: sys.argv[1:])
         )->int:          # exit status: 0 success, 2 bad input
     "The `fcr` console script"
@@ -315,9 +331,12 @@ def main(argv:list=None, # arguments (default: sys.argv[1:])
     try:
         if a.command == 'demo':
             run_demo(a.out, a.quick, a.epochs, a.cells_per_condition, a.seed, progress=not a.quiet, force=a.force)
+        elif a.command == 'train' and a.nproc > 1 and 'WORLD_SIZE' not in os.environ:
+            read_h5ad(a.data); prepare_output(a.out, a.force)  # fail here, before starting processes
+            return launch(sys.argv[1:] if argv is None else argv, a.nproc)
         elif a.command == 'train':
             run_train(a.data, a.treatment_key, a.covariate_key, a.out, a.control_value, a.layer, a.dose_key, a.holdout,
-                      a.epochs, tuple(a.n_latent), a.seed, progress=not a.quiet, force=a.force)
+                      a.epochs, tuple(a.n_latent), a.seed, progress=not a.quiet, force=a.force, batch_size=a.batch_size)
         elif a.command == 'predict': run_predict(a.model_dir, a.data, a.treatment, a.out, a.covariate, force=a.force)
         elif a.command == 'evaluate': run_evaluate(a.model_dir, a.data, a.out, force=a.force)
     except (UsageError, ValueError, KeyError, FileNotFoundError) as e:
@@ -326,3 +345,7 @@ def main(argv:list=None, # arguments (default: sys.argv[1:])
         print(f"fcr {a.command}: error: {msg}\n(run again with --debug for the full traceback)", file=sys.stderr)
         return 2
     return 0
+
+# %% ../nbs/09_cli.ipynb #de0dc145
+#| eval: false
+if __name__ == '__main__': sys.exit(main())  # `python -m fcr.cli`, as torchrun starts it

@@ -5,9 +5,9 @@
 # %% auto #0
 __all__ = ['COUNT_LIKELIHOODS', 'LIKELIHOODS', 'SPLITS', 'SCIPLEX_COLUMNS', 'parse_treatments', 'scan_matrix', 'require_counts',
            'get_registry', 'encode_cells', 'DesignReport', 'setup_anndata', 'check_compatible', 'FCRDataset',
-           'AnnDataLoader', 'add_split', 'load_perturbench', 'load_kang2018', 'read_sciplex']
+           'epoch_order', 'AnnDataLoader', 'add_split', 'load_perturbench', 'load_kang2018', 'read_sciplex']
 
-# %% ../nbs/03_data.ipynb #cb5e1615
+# %% ../nbs/03_data.ipynb #acecbc42
 from dataclasses import dataclass, field
 from fastcore.basics import patch
 from pathlib import Path
@@ -19,7 +19,7 @@ import anndata as ad
 import fcr
 from .core import data_file
 
-# %% ../nbs/03_data.ipynb #8a4ff35a
+# %% ../nbs/03_data.ipynb #ab663fb6
 def parse_treatments(labels,                   # treatment label per cell
                      doses=None,               # dose per cell: numbers, or strings "d1+d2" for combinations; None means dose 1
                      control_value:str='control', # the label of control cells
@@ -49,7 +49,7 @@ def parse_treatments(labels,                   # treatment label per cell
         rows.append((label, dose, sep.join(parts), parts, ds))
     return pd.DataFrame(rows, columns=['label', 'dose', 'condition', 'parts', 'doses']), codes.astype(np.int64)
 
-# %% ../nbs/03_data.ipynb #22c97cbc
+# %% ../nbs/03_data.ipynb #4285bcd4
 def scan_matrix(X,                   # (cells, genes) dense, sparse or backed matrix
                 chunk_size:int=8192, # rows read at a time
                )->dict:              # `lib` (float32 row sums), `nonfinite` and `negative` (bool per row), `is_integer`
@@ -65,7 +65,7 @@ def scan_matrix(X,                   # (cells, genes) dense, sparse or backed ma
         if is_integer and vals.size: is_integer = bool(np.all(np.mod(vals[np.isfinite(vals)], 1) == 0))
     return dict(lib=lib.astype(np.float32), nonfinite=~np.isfinite(lib), negative=rmin < 0, is_integer=is_integer)
 
-# %% ../nbs/03_data.ipynb #331a05e6
+# %% ../nbs/03_data.ipynb #38926bc0
 COUNT_LIKELIHOODS = ('nb', 'zinb', 'poisson')
 LIKELIHOODS = COUNT_LIKELIHOODS + ('normal',)
 
@@ -78,7 +78,7 @@ def require_counts(is_counts:bool,  # whether the registered values are integers
         raise ValueError(f"likelihood={likelihood!r} needs integer counts, but the registered values are not integers (log-normalised?). "
                          f"Register a layer of raw counts (setup_anndata(..., layer='counts')), or use likelihood='normal'.")
 
-# %% ../nbs/03_data.ipynb #7ebcceab
+# %% ../nbs/03_data.ipynb #b57cf1f9
 def _plain(v):
     "Numpy scalars and arrays (also nested in dicts) as plain Python values"
     if isinstance(v, dict): return {k: _plain(x) for k, x in v.items()}
@@ -92,7 +92,7 @@ def get_registry(adata:ad.AnnData, # an AnnData passed through `setup_anndata`
     if 'fcr' not in adata.uns: raise KeyError("This AnnData has no fcr registry (adata.uns['fcr']). Call fcr.data.setup_anndata(adata, treatment_key=..., covariate_keys=...) first.")
     return _plain(dict(adata.uns['fcr']))
 
-# %% ../nbs/03_data.ipynb #c780f9eb
+# %% ../nbs/03_data.ipynb #ffd670be
 def _codes(values, levels): return pd.Categorical(np.asarray(values).astype(str), categories=levels).codes.astype(np.int64)
 
 def encode_cells(adata:ad.AnnData, # an AnnData whose obs holds the registered keys
@@ -120,7 +120,7 @@ def encode_cells(adata:ad.AnnData, # an AnnData whose obs holds the registered k
     if not found.all(): x_id[~found] = len(known) + pd.factorize(flat[~found])[0]
     return dict(t_code=t_code, t_table=t_table, t_id=t_id, x=x, x_id=x_id, is_control=t_id == 0)
 
-# %% ../nbs/03_data.ipynb #a039c7a0
+# %% ../nbs/03_data.ipynb #50555aef
 @dataclass
 class DesignReport:
     "What `setup_anndata` found: the experimental design and the data's properties"
@@ -141,7 +141,7 @@ class DesignReport:
         lines += [f"  note: {n}" for n in self.notes]
         return '\n'.join(lines + ['', self.groups.to_string(max_rows=20)])
 
-# %% ../nbs/03_data.ipynb #6f54c0bc
+# %% ../nbs/03_data.ipynb #000c25f6
 SPLITS = ('train', 'validation', 'test', 'heldout')
 
 def _check_labels(adata, keys, unused_categories):
@@ -165,7 +165,7 @@ def _check_values(stats, what):
         bad = np.flatnonzero(stats[flag])
         if len(bad): raise ValueError(f"{what} has {problem} in {len(bad)} cells (rows {bad[:5].tolist()}{'...' if len(bad) > 5 else ''}). {fix}.")
 
-# %% ../nbs/03_data.ipynb #aebb4ed9
+# %% ../nbs/03_data.ipynb #e6369d52
 def setup_anndata(adata:ad.AnnData,         # cells x genes; only adata.uns['fcr'] is written
                   treatment_key:str,        # obs column of treatment labels; combinations as "A+B"
                   covariate_keys:str|list,  # obs column(s) of covariates x (cell line, cell type, ...)
@@ -236,7 +236,7 @@ def setup_anndata(adata:ad.AnnData,         # cells x genes; only adata.uns['fcr
     adata.uns['fcr'] = reg
     return report
 
-# %% ../nbs/03_data.ipynb #f0657bf0
+# %% ../nbs/03_data.ipynb #1d1287fc
 def check_compatible(adata:ad.AnnData,      # new data, e.g. for prediction
                      reg:dict,              # the training registry (`get_registry(train_adata)` or a saved model's)
                      require_treatment:bool=True, # whether obs must hold the treatment (and dose) column
@@ -262,17 +262,21 @@ def check_compatible(adata:ad.AnnData,      # new data, e.g. for prediction
                      + (", and some duplicated" if not genes.is_unique else "") + f". The model needs exactly the {len(known)} training genes, "
                      "in training order: subset with adata[:, registry['var_names']] when the missing ones can be added (as zeros if unmeasured).")
 
-# %% ../nbs/03_data.ipynb #e9a59eab
-def _read_rows(X, idx, backed:bool):
-    "Rows `idx` of a dense, sparse or backed matrix as a dense float32 array"
+# %% ../nbs/03_data.ipynb #d74df08e
+def _dense(rows)->np.ndarray:
+    "A dense float32 copy of sparse or dense rows"
+    return np.asarray(rows.toarray() if sp.issparse(rows) else rows, dtype=np.float32)
+
+def _read_rows(X, idx, backed:bool, dense:bool=True):
+    "Rows `idx` of a dense, sparse or backed matrix, as a dense float32 array (or as stored, with `dense=False`)"
     if backed:
         uniq, inv = np.unique(idx, return_inverse=True)  # sorted, each row once: what on-disk readers serve fastest
         rows = X[uniq]
         rows = rows[inv] if len(uniq) < len(idx) or (np.diff(idx) < 0).any() else rows
     else: rows = X[idx]
-    return np.asarray(rows.toarray() if sp.issparse(rows) else rows, dtype=np.float32)
+    return _dense(rows) if dense else rows
 
-# %% ../nbs/03_data.ipynb #2067be13
+# %% ../nbs/03_data.ipynb #5832c18b
 class FCRDataset:
     "Per-cell arrays of a registered AnnData, computed once, and vectorised assembly of batches with paired controls"
     def __init__(self, adata:ad.AnnData,     # registered with `setup_anndata` (or compatible with `registry`)
@@ -307,7 +311,7 @@ class FCRDataset:
             levels = [{k: reg['covariates'][k][c] for k, c in zip(reg['covariate_keys'], self.x[np.flatnonzero(self.x_id == g)[0]])} for g in lacking[:5]]
             raise ValueError(f"{len(lacking)} covariate groups of these cells have no control in the pairing pool, e.g. {levels}. "
                              f"Give them controls in split {control_split!r}, or pass control_split=None to pair with controls among these cells.")
-        self.pool_rows = _read_rows(self.X, self.pool, True) if self.backed else None
+        self.pool_rows = _read_rows(self.X, self.pool, True, dense=False) if self.backed else None
 
     def __len__(self): return len(self.cells)
     n_treatments = property(lambda self: self.t_table.shape[1])
@@ -318,10 +322,11 @@ class FCRDataset:
         return (f"FCRDataset: {len(self)} cells x {self.n_genes} genes{' (backed)' if self.backed else ''}, {self.n_treatments} treatments, "
                 f"covariates {dict(zip(self.reg['covariate_keys'], self.covariate_sizes))}, {len(self.pool)} pool controls")
 
-# %% ../nbs/03_data.ipynb #11b979fc
+# %% ../nbs/03_data.ipynb #29f74d5c
 @patch
 def batch(self:FCRDataset, idx:np.ndarray, # row indices of the cells in the AnnData
           rng:np.random.Generator,          # the generator drawing the paired controls
+          rows:np.ndarray=None,             # the cells' expression rows if already read (out-of-core epochs); None: read them
          )->dict:                           # torch tensors `y, lib, t, t_id, x, x_id, y0, lib0, idx`
     "The batch of cells `idx`, each with a random control cell of the same covariate group"
     idx = np.asarray(idx, np.int64)
@@ -329,11 +334,61 @@ def batch(self:FCRDataset, idx:np.ndarray, # row indices of the cells in the Ann
     pos = self.pool_start[g] + (rng.random(len(idx)) * self.pool_count[g]).astype(np.int64)
     ctrl = self.pool[pos]
     y0 = _read_rows(self.pool_rows, pos, False) if self.backed else _read_rows(self.X, ctrl, False)
-    arrays = dict(y=_read_rows(self.X, idx, self.backed), lib=self.lib[idx], t=self.t_table[self.t_code[idx]], t_id=self.t_id[idx],
-                  x=self.x[idx], x_id=self.x_id[idx], y0=y0, lib0=self.lib[ctrl], idx=idx)
+    arrays = dict(y=_read_rows(self.X, idx, self.backed) if rows is None else rows, lib=self.lib[idx], t=self.t_table[self.t_code[idx]],
+                  t_id=self.t_id[idx], x=self.x[idx], x_id=self.x_id[idx], y0=y0, lib0=self.lib[ctrl], idx=idx)
     return {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in arrays.items()}
 
-# %% ../nbs/03_data.ipynb #d34bf755
+# %% ../nbs/03_data.ipynb #51f668d3
+def epoch_order(cells:np.ndarray,         # row indices of the cells to visit
+                rng:np.random.Generator,  # the epoch's generator (the same on every process)
+                chunk_size:int=None,      # rows per contiguous chunk; None: a plain permutation (in-memory data)
+                chunks_per_window:int=16, # chunks whose cells are shuffled together
+                rank:int=0,               # this process
+                world_size:int=1,         # number of processes
+                shuffle:bool=True,        # False: the cells in row order (validation, prediction)
+               )->np.ndarray:             # this process's cells for the epoch, in visiting order
+    "One epoch's visiting order of `cells` for process `rank`: a permutation, or shuffled windows of contiguous chunks"
+    cells = np.asarray(cells, np.int64)
+    if not shuffle: order = np.sort(cells)
+    elif chunk_size is None: order = rng.permutation(cells)
+    else:
+        cells = np.sort(cells)
+        chunk = cells // chunk_size
+        order = cells[np.argsort(rng.permutation(int(chunk.max()) + 1)[chunk], kind='stable')]  # whole chunks, in random order
+    share = -(-len(order) // world_size)
+    order = np.concatenate([order, np.resize(order[::-1], share * world_size - len(order))])[rank * share:(rank + 1) * share]
+    if shuffle and chunk_size is not None:
+        window = np.arange(share) // (chunk_size * chunks_per_window)
+        order = order[np.lexsort((rng.random(share), window))]  # shuffle within each window
+    return order
+
+# %% ../nbs/03_data.ipynb #fd9c4319
+@patch
+def iterate(self:FCRDataset, order:np.ndarray, # cells in visiting order (`epoch_order`)
+            batch_size:int,                     # cells per batch
+            rng:np.random.Generator,            # draws the paired controls
+            chunk_size:int=None,                # read rows as the whole chunks of `epoch_order`; None: row by row
+           ):                                   # yields batches in the `batch` contract
+    "Batches over `order`; with `chunk_size`, each chunk of rows is read once, in one contiguous read, and freed after its last batch"
+    starts = range(0, len(order), batch_size)
+    if chunk_size is None:
+        for s in starts: yield self.batch(order[s:s + batch_size], rng)
+        return
+    chunk = order // chunk_size
+    last_batch = np.full(int(chunk.max()) + 1, -1)
+    np.maximum.at(last_batch, chunk, np.arange(len(order)) // batch_size)
+    cache = {}
+    for i, s in enumerate(starts):
+        idx, owner = order[s:s + batch_size], chunk[s:s + batch_size]
+        rows = np.empty((len(idx), self.n_genes), np.float32)
+        for c in np.unique(owner).tolist():  # the few chunks this batch touches
+            if c not in cache: cache[c] = self.X[c * chunk_size:(c + 1) * chunk_size]
+            mine = owner == c
+            rows[mine] = _dense(cache[c][idx[mine] - c * chunk_size])
+            if last_batch[c] == i: del cache[c]
+        yield self.batch(idx, rng, rows=rows)
+
+# %% ../nbs/03_data.ipynb #a6162b34
 class AnnDataLoader:
     "Seeded, shuffled iteration over an `FCRDataset` in batches of torch tensors"
     def __init__(self, dataset:FCRDataset, # the cells to iterate
@@ -341,23 +396,28 @@ class AnnDataLoader:
                  shuffle:bool=True,        # a new random order every epoch
                  seed:int=0,               # seed of the order and of the control draws
                  drop_last:bool=False,     # drop a final incomplete batch
+                 chunk_size:int=None,      # read contiguous chunks of this many rows (backed data); None: row by row
+                 chunks_per_window:int=16, # chunks shuffled together (with `chunk_size`)
+                 rank:int=0,               # this process, for data-parallel training
+                 world_size:int=1,         # number of processes
                 ):
         if batch_size < 1: raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
         self.dataset, self.batch_size, self.shuffle, self.seed, self.drop_last = dataset, int(batch_size), shuffle, seed, drop_last
+        self.chunk_size, self.chunks_per_window, self.rank, self.world_size = chunk_size, chunks_per_window, rank, world_size
         self.rng = np.random.default_rng(seed)
 
     def __len__(self):
-        n = len(self.dataset)
+        n = -(-len(self.dataset) // self.world_size)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def __iter__(self):
         rng = self.rng if self.shuffle else np.random.default_rng(self.seed)
-        cells = rng.permutation(self.dataset.cells) if self.shuffle else self.dataset.cells
-        for s in range(0, len(self) * self.batch_size, self.batch_size): yield self.dataset.batch(cells[s:s + self.batch_size], rng)
+        order = epoch_order(self.dataset.cells, rng, self.chunk_size, self.chunks_per_window, self.rank, self.world_size, self.shuffle)
+        yield from self.dataset.iterate(order[:len(self) * self.batch_size], self.batch_size, rng, self.chunk_size)
 
     def __repr__(self): return f"AnnDataLoader({len(self)} batches of {self.batch_size}, shuffle={self.shuffle}, seed={self.seed}) over {self.dataset!r}"
 
-# %% ../nbs/03_data.ipynb #f7084465
+# %% ../nbs/03_data.ipynb #7366eabf
 def _group_id(reg, x, what):
     "The covariate group index of `x`: a level, a tuple of levels in covariate_keys order, or a dict"
     keys = reg['covariate_keys']
@@ -389,7 +449,7 @@ def _pick_heldout(counts, chosen, rng, n, name):
     if held.sum() < len(chosen) + n: raise ValueError(f"Only {held.sum() - len(chosen)} combinations can be held out with their treatment and covariates each seen elsewhere; asked for {n}. Ask for fewer.")
     return held
 
-# %% ../nbs/03_data.ipynb #425aef54
+# %% ../nbs/03_data.ipynb #6aa3ca51
 def add_split(adata:ad.AnnData,          # registered with `setup_anndata`
               fractions:tuple=(0.8, 0.1, 0.1), # train, validation, test fractions of the cells not held out
               heldout:list|str|None=None, # (condition, covariates) combinations to hold out entirely, or a bool obs column marking held-out cells
@@ -436,7 +496,7 @@ def add_split(adata:ad.AnnData,          # registered with `setup_anndata`
                             'combinations': pd.DataFrame(dict(split=labels, combo=combo)).drop_duplicates().split.value_counts()})
     return summary.reindex(list(SPLITS)).fillna(0).astype(int)
 
-# %% ../nbs/03_data.ipynb #8a6b4afd
+# %% ../nbs/03_data.ipynb #7ec7436d
 def _counts_as_X(a:ad.AnnData, name:str)->ad.AnnData:
     "Make the recovered counts the working matrix, keeping the log-normalised values as a layer"
     if 'counts_recovered' not in a.layers: raise KeyError(f"{name} has no layers['counts_recovered']: is it the file described in shared/data/README.md?")
@@ -447,7 +507,7 @@ def _counts_as_X(a:ad.AnnData, name:str)->ad.AnnData:
     a.uns['fcr_source'] = dict(file=name, X='integer counts recovered from log1p values', inexact_cells=n_bad)
     return a
 
-# %% ../nbs/03_data.ipynb #ca1de648
+# %% ../nbs/03_data.ipynb #1fc9fc7d
 def load_perturbench(typed:bool=True, # treatments carry their modality ("GENE(CRISPRa)"): activation and interference are different treatments
                      setup:bool=True, # register it (treatment, cell_type, dose) with `setup_anndata`
                     )->ad.AnnData:    # counts in X, log-normalised values in layers['log1p']
@@ -464,7 +524,7 @@ def load_perturbench(typed:bool=True, # treatments carry their modality ("GENE(C
     if setup: setup_anndata(a, key, 'cell_type', dose_key='dose', likelihood='nb')
     return a
 
-# %% ../nbs/03_data.ipynb #146455ce
+# %% ../nbs/03_data.ipynb #f6d5e096
 def load_kang2018(setup:bool=True, # register it (condition, cell_type) with `setup_anndata`
                  )->ad.AnnData:    # counts in X, log-normalised values in layers['log1p']
     "Kang et al. 2018 IFN-beta stimulated PBMCs (scGen validation split), counts as the working matrix"
@@ -472,7 +532,7 @@ def load_kang2018(setup:bool=True, # register it (condition, cell_type) with `se
     if setup: setup_anndata(a, 'condition', 'cell_type', likelihood='nb')
     return a
 
-# %% ../nbs/03_data.ipynb #8b813f66
+# %% ../nbs/03_data.ipynb #ea145f30
 SCIPLEX_COLUMNS = ('perturbation', 'dose_value', 'cell_line')
 
 def read_sciplex(path:str|Path,           # an .h5ad with scPerturb's columns `perturbation`, `dose_value`, `cell_line`

@@ -5,16 +5,17 @@
 # %% auto #0
 __all__ = ['mlp', 'GaussianHead', 'kl_normal', 'nb_log_prob', 'zinb_log_prob', 'count_index', 'shifted_lookup', 'NBRowLogProb',
            'nb_row_log_prob', 'CovariateEmbedding', 'TreatmentEmbedding', 'ConditionalPrior', 'Decoder',
-           'permute_within_groups', 'perm_loss', 'FCRModule']
+           'permute_within_groups', 'perm_loss', 'FCRModule', 'frozen']
 
-# %% ../nbs/04_model.ipynb #61876291
+# %% ../nbs/04_model.ipynb #fc562bb4
 import math, functools
+from contextlib import contextmanager
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from fastcore.basics import patch
 
-# %% ../nbs/04_model.ipynb #4fcd27c1
+# %% ../nbs/04_model.ipynb #6d40941f
 def mlp(n_in:int,      # input width
         n_hidden:int,  # width of every hidden layer
         n_out:int,     # output width
@@ -25,7 +26,7 @@ def mlp(n_in:int,      # input width
     for _ in range(n_layers): layers += [nn.Linear(d, n_hidden), nn.ReLU()]; d = n_hidden
     return nn.Sequential(*layers, nn.Linear(d, n_out))
 
-# %% ../nbs/04_model.ipynb #28c888aa
+# %% ../nbs/04_model.ipynb #2807f4d0
 class GaussianHead(nn.Module):
     "Diagonal-Gaussian parameters from features: an unconstrained mean and a softplus(·)+eps scale"
     def __init__(self,
@@ -39,7 +40,7 @@ class GaussianHead(nn.Module):
         mu, s = self.lin(h).chunk(2, dim=-1)
         return mu, F.softplus(s) + self.eps
 
-# %% ../nbs/04_model.ipynb #511d0ccf
+# %% ../nbs/04_model.ipynb #ef237cc4
 def kl_normal(mu_q:torch.Tensor, # posterior means
               sd_q:torch.Tensor, # posterior scales (> 0)
               mu_p:torch.Tensor, # prior means (broadcastable)
@@ -49,7 +50,7 @@ def kl_normal(mu_q:torch.Tensor, # posterior means
     ratio = (sd_q / sd_p)**2
     return 0.5*(ratio + ((mu_q - mu_p)/sd_p)**2 - 1 - ratio.log())
 
-# %% ../nbs/04_model.ipynb #3c42def7
+# %% ../nbs/04_model.ipynb #bb214673
 def nb_log_prob(y:torch.Tensor,     # observed counts
                 mu:torch.Tensor,    # NB means (> 0)
                 theta:torch.Tensor, # inverse dispersions (> 0, broadcastable)
@@ -60,7 +61,7 @@ def nb_log_prob(y:torch.Tensor,     # observed counts
     return (theta*(torch.log(theta + eps) - log_theta_mu) + y*(torch.log(mu + eps) - log_theta_mu)
             + torch.lgamma(y + theta) - torch.lgamma(theta) - torch.lgamma(y + 1))
 
-# %% ../nbs/04_model.ipynb #b2ecf637
+# %% ../nbs/04_model.ipynb #900ed092
 def zinb_log_prob(y:torch.Tensor,         # observed counts
                   mu:torch.Tensor,        # NB means (> 0)
                   theta:torch.Tensor,     # inverse dispersions (> 0, broadcastable)
@@ -73,7 +74,7 @@ def zinb_log_prob(y:torch.Tensor,         # observed counts
     log_zero = torch.logaddexp(pi_logits, nb_zero) + log_1m_pi   # log(π + (1-π)·NB(0))
     return torch.where(y < 0.5, log_zero, log_1m_pi + nb_log_prob(y, mu, theta, eps))
 
-# %% ../nbs/04_model.ipynb #1ff1e808
+# %% ../nbs/04_model.ipynb #0ec6bbd0
 def count_index(y:torch.Tensor, # (..., G) counts
                 K:int=32,       # table rows
                )->tuple:        # (row of each entry in the table, entries to compute exactly), or None off CPU
@@ -99,7 +100,7 @@ def shifted_lookup(f,                  # elementwise function, e.g. `torch.lgamm
     out[fix] = f(y2[fix] + theta[fix[1]])
     return out.reshape(y.shape)
 
-# %% ../nbs/04_model.ipynb #4fbc0af8
+# %% ../nbs/04_model.ipynb #0763187a
 class NBRowLogProb(torch.autograd.Function):
     "Per-cell NB log-likelihood summed over genes, with a hand-written backward pass (see `nb_row_log_prob`)"
     @staticmethod
@@ -134,7 +135,7 @@ def nb_row_log_prob(y:torch.Tensor,     # (..., G) observed counts (no gradient)
     "`nb_log_prob(y, mu, theta).sum(-1)` in fewer passes, with per-gene terms on the (G,) vector"
     return NBRowLogProb.apply(y, mu, theta, eps)
 
-# %% ../nbs/04_model.ipynb #cc3ae062
+# %% ../nbs/04_model.ipynb #51ba9de0
 class CovariateEmbedding(nn.Module):
     "k_x(x): one lookup table per covariate key, concatenated"
     def __init__(self,
@@ -147,7 +148,7 @@ class CovariateEmbedding(nn.Module):
                )->torch.Tensor:       # (B, dim·n_keys)
         return torch.cat([tab(x[:, i]) for i, tab in enumerate(self.tables)], dim=-1)
 
-# %% ../nbs/04_model.ipynb #e1295ee9
+# %% ../nbs/04_model.ipynb #adec0c49
 class TreatmentEmbedding(nn.Module):
     "k_t(t) = t @ E: a dose-scaled lookup in which combinations sum and control maps to zero"
     def __init__(self,
@@ -160,7 +161,7 @@ class TreatmentEmbedding(nn.Module):
                )->torch.Tensor:       # (B, dim)
         return t @ self.weight[:t.shape[1]]
 
-# %% ../nbs/04_model.ipynb #6db78f10
+# %% ../nbs/04_model.ipynb #edc64f23
 class ConditionalPrior(nn.Module):
     "The factorised prior p(z_x|x) p(z_t|t) p(z_tx|t,x), or N(0, I) for every block"
     def __init__(self,
@@ -186,7 +187,7 @@ class ConditionalPrior(nn.Module):
         kx = self.k_x(x)
         return {'x': self.p_x(kx), 't': self.p_t(self.k_t(t)), 'tx': self.p_tx(kx * self.k_t2(t))}
 
-# %% ../nbs/04_model.ipynb #e08f9c2f
+# %% ../nbs/04_model.ipynb #fb31e6ae
 class Decoder(nn.Module):
     "Map [z_x, z_t, z_tx] to the parameters of the chosen likelihood for every gene"
     def __init__(self,
@@ -233,7 +234,7 @@ def _compiled_nb_row_log_prob():
     "The reference formula summed over genes, through `torch.compile`, which fuses it forward and backward; built on first use"
     return torch.compile(_nb_log_prob_rows, dynamic=True)
 
-# %% ../nbs/04_model.ipynb #2cdc2302
+# %% ../nbs/04_model.ipynb #d450cc2a
 def permute_within_groups(groups:torch.Tensor, # (B,) int group label of each item
                          )->torch.Tensor:      # (B,) index: item i is paired with item perm[i]
     "A random permutation that moves every item to another item of its group (one sort, no loop over groups)"
@@ -247,7 +248,7 @@ def permute_within_groups(groups:torch.Tensor, # (B,) int group label of each it
     perm[order] = order[starts[gid] + (pos + 1) % counts[gid]]
     return perm
 
-# %% ../nbs/04_model.ipynb #fc9d19c2
+# %% ../nbs/04_model.ipynb #9899ae94
 def perm_loss(disc:nn.Module,        # scores a pair with one logit
               a:torch.Tensor,        # (B, d_a) first block, e.g. z_x
               b:torch.Tensor,        # (B, d_b) second block, e.g. z_tx
@@ -259,7 +260,7 @@ def perm_loss(disc:nn.Module,        # scores a pair with one logit
     target = torch.cat([torch.ones(len(a)), torch.zeros(len(a))]).to(logits)
     return F.binary_cross_entropy_with_logits(logits, target)
 
-# %% ../nbs/04_model.ipynb #17d95671
+# %% ../nbs/04_model.ipynb #427ffaba
 class FCRModule(nn.Module):
     "The FCR model: conditional priors, three block encoders, a decoder, classifiers and permutation discriminators"
     def __init__(self,
@@ -317,7 +318,7 @@ class FCRModule(nn.Module):
                 f"conditional_prior={self.prior.conditional}, regularisers={on}, "
                 f"params={sum(p.numel() for p in self.parameters()):,})")
 
-# %% ../nbs/04_model.ipynb #b83803ae
+# %% ../nbs/04_model.ipynb #505c3dba
 @patch
 def embed_expression(self:FCRModule,
                      y:torch.Tensor, # (B, G) expression
@@ -338,7 +339,7 @@ def encode(self:FCRModule,
     return {'x': self.enc_x(torch.cat([h, kx], -1)), 't': self.enc_t(torch.cat([h, kt], -1)),
             'tx': self.enc_tx(torch.cat([h, kx, kt], -1))}
 
-# %% ../nbs/04_model.ipynb #a9dc80a4
+# %% ../nbs/04_model.ipynb #3f095fff
 def _cos(a, b): return F.cosine_similarity(a, b, dim=-1, eps=1e-6)
 
 @patch
@@ -375,7 +376,7 @@ def loss(self:FCRModule,
     terms['loss'] = total
     return total, {k: v.detach() for k, v in terms.items()}, {k: v.detach() for k, v in z1.items()}
 
-# %% ../nbs/04_model.ipynb #8385d368
+# %% ../nbs/04_model.ipynb #592dfd1a
 @patch
 def disc_parameters(self:FCRModule)->list: # parameters of D_x and D_t
     "Parameters of the two permutation discriminators"
@@ -387,51 +388,79 @@ def ae_parameters(self:FCRModule)->list: # every parameter except the discrimina
     d = {id(p) for p in self.disc_parameters()}
     return [p for p in self.parameters() if id(p) not in d]
 
-# %% ../nbs/04_model.ipynb #887a338b
+# %% ../nbs/04_model.ipynb #09762d18
+@contextmanager
+def frozen(params:list): # parameters to freeze inside the block
+    "Set `requires_grad=False` on `params` inside the block, and restore each one's previous setting after it"
+    before = [p.requires_grad for p in params]
+    for p in params: p.requires_grad_(False)
+    try: yield
+    finally:
+        for p, b in zip(params, before): p.requires_grad_(b)
+
+# %% ../nbs/04_model.ipynb #400b7eff
+@patch
+def disc_loss(self:FCRModule,
+              z:dict,      # detached latent samples {'x','t','tx'} of the batch's cells
+              batch:dict,  # the batch (for the group labels `x_id`, `t_id`)
+             )->torch.Tensor: # the two discriminators' summed BCE on real versus permuted pairs
+    "The discriminators' loss on real versus within-group-permuted pairs"
+    return perm_loss(self.disc_x, z['x'], z['tx'], batch['x_id']) + perm_loss(self.disc_t, z['t'], z['tx'], batch['t_id'])
+
+@patch
+def forward(self:FCRModule,
+            batch:dict,   # a batch in the `fcr.data` contract
+            z:dict=None,  # None: the autoencoder objective; latents: the discriminators' loss on them
+           ):             # `loss(batch)`, or `disc_loss(z, batch)`
+    "The autoencoder objective of a batch, or with `z`, the discriminators' loss"
+    return self.loss(batch) if z is None else self.disc_loss(z, batch)
+
+# %% ../nbs/04_model.ipynb #a752d809
 @patch
 def ae_step(self:FCRModule,
             batch:dict,                  # a batch in the `fcr.data` contract
             opt:torch.optim.Optimizer,   # optimiser over `ae_parameters()`
+            model=None,                  # what computes `loss`: None for the module itself, or its data-parallel wrapper
            )->tuple:                     # ({term: detached 0-d tensor}, detached latent samples)
     "One autoencoder update, with the discriminators' parameters frozen"
-    for p in self.disc_parameters(): p.requires_grad_(False)
-    try:
-        total, terms, z = self.loss(batch)
+    with frozen(self.disc_parameters()):
+        total, terms, z = (model or self)(batch)
         opt.zero_grad(set_to_none=True)
         total.backward()
         opt.step()
-    finally:
-        for p in self.disc_parameters(): p.requires_grad_(True)
     return terms, z
 
-# %% ../nbs/04_model.ipynb #6868cd27
+# %% ../nbs/04_model.ipynb #c588b073
 @patch
 def disc_step(self:FCRModule,
               z:dict,                   # detached latent samples {'x','t','tx'} of the batch's cells
               batch:dict,               # the batch (for the group labels `x_id`, `t_id`)
               opt:torch.optim.Optimizer,# optimiser over `disc_parameters()`
+              model=None,               # what computes `disc_loss`: None for the module itself, or its data-parallel wrapper
              )->torch.Tensor:           # the discriminators' loss before the update (detached 0-d tensor)
     "One update of both discriminators on real versus within-group-permuted pairs"
-    loss = perm_loss(self.disc_x, z['x'], z['tx'], batch['x_id']) + perm_loss(self.disc_t, z['t'], z['tx'], batch['t_id'])
+    loss = (model or self)(batch, z)
     opt.zero_grad(set_to_none=True)
     loss.backward()
     opt.step()
     return loss.detach()
 
-# %% ../nbs/04_model.ipynb #4b708fc8
+# %% ../nbs/04_model.ipynb #af34964c
 @patch
 def train_step(self:FCRModule,
                batch:dict,                     # a batch in the `fcr.data` contract
                opt_ae:torch.optim.Optimizer,   # optimiser over `ae_parameters()`
                opt_disc:torch.optim.Optimizer, # optimiser over `disc_parameters()` (unused when `adv=False`)
+               parallel:tuple=None,            # (autoencoder, discriminator) data-parallel wrappers (`fcr.distributed.data_parallel`); None: one process
               )->dict:                         # every loss term as a detached 0-d tensor, plus 'disc'
     "One autoencoder step, then `n_disc_steps` discriminator steps on the step's detached latents"
-    terms, z = self.ae_step(batch, opt_ae)
+    ae, disc = parallel or (None, None)
+    terms, z = self.ae_step(batch, opt_ae, ae)
     if self.adv:
-        for _ in range(self.n_disc_steps): terms['disc'] = self.disc_step(z, batch, opt_disc)
+        for _ in range(self.n_disc_steps): terms['disc'] = self.disc_step(z, batch, opt_disc, disc)
     return terms
 
-# %% ../nbs/04_model.ipynb #6e9023db
+# %% ../nbs/04_model.ipynb #2fcb432c
 @patch
 def make_optimizers(self:FCRModule,
                     lr:float=1e-3,            # learning rate of both optimisers
@@ -442,7 +471,7 @@ def make_optimizers(self:FCRModule,
     return (torch.optim.Adam(self.ae_parameters(), lr=lr, weight_decay=weight_decay),
             torch.optim.Adam(self.disc_parameters(), lr=lr if lr_disc is None else lr_disc, weight_decay=weight_decay))
 
-# %% ../nbs/04_model.ipynb #d2ecc26e
+# %% ../nbs/04_model.ipynb #30d25ad9
 @patch
 @torch.no_grad()
 def latent(self:FCRModule,
@@ -455,7 +484,7 @@ def latent(self:FCRModule,
     q = self.encode(y, t, x)
     return {k: mu if give_mean else mu + sd*torch.randn_like(sd) for k, (mu, sd) in q.items()}
 
-# %% ../nbs/04_model.ipynb #d81e5519
+# %% ../nbs/04_model.ipynb #9c15c0da
 @patch
 @torch.no_grad()
 def counterfactual(self:FCRModule,

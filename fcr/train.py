@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['BLOCKS', 'PLAIN_VAE', 'FCR']
 
-# %% ../nbs/05_train.ipynb #d33156cf
+# %% ../nbs/05_train.ipynb #21f39f79
 import json, math, time
 from importlib.metadata import version
 from pathlib import Path
@@ -18,10 +18,11 @@ from fastcore.basics import patch
 from tqdm import tqdm
 import fcr
 from .core import set_seed, get_device
-from .data import setup_anndata, get_registry, encode_cells, check_compatible, parse_treatments, scan_matrix, require_counts, FCRDataset
+from .data import setup_anndata, get_registry, encode_cells, check_compatible, parse_treatments, scan_matrix, require_counts, FCRDataset, epoch_order
+from .distributed import init_distributed, all_reduce_sum, data_parallel
 from .model import FCRModule
 
-# %% ../nbs/05_train.ipynb #a976159e
+# %% ../nbs/05_train.ipynb #8f2fdbd4
 class FCR:
     "Factorized Causal Representation of single-cell perturbation data: z_x (context), z_t (treatment), z_tx (interaction)"
     def __init__(self,
@@ -74,7 +75,7 @@ def _combinations(adata, reg)->list:
     pairs = np.unique(np.column_stack([enc['t_id'], enc['x']])[keep], axis=0)
     return [[reg['conditions'][c]] + [reg['covariates'][k][v] for k, v in zip(reg['covariate_keys'], row)] for c, *row in pairs.tolist()]
 
-# %% ../nbs/05_train.ipynb #3cfa7dc6
+# %% ../nbs/05_train.ipynb #521a343c
 def _split(adata, reg, validation_size, seed):
     "Training and validation row indices"
     n = adata.n_obs
@@ -92,27 +93,30 @@ def _split(adata, reg, validation_size, seed):
 def _to(batch, device): return {k: v.to(device, non_blocking=True) for k, v in batch.items()}
 
 def _epoch_means(rows, weights)->dict:
-    "Weighted mean of every loss term over steps; the terms stay on their device and reach the host in one copy"
+    "Weighted mean of every loss term over steps and processes; the terms stay on their device and reach the host in one copy"
     keys = list(rows[0])
     dev = next((v.device for v in rows[0].values() if torch.is_tensor(v)), torch.device('cpu'))
     vals = torch.stack([torch.stack([torch.as_tensor(r.get(k, math.nan), dtype=torch.float64, device=dev) for k in keys]) for r in rows])
     w = torch.as_tensor(weights, dtype=torch.float64, device=dev)
-    return dict(zip(keys, ((w @ vals) / w.sum()).tolist()))
+    sums = all_reduce_sum(torch.cat([w @ vals, w.sum()[None]]))  # over every process's steps
+    return dict(zip(keys, (sums[:-1] / sums[-1]).tolist()))
 
-# %% ../nbs/05_train.ipynb #62cff48d
+# %% ../nbs/05_train.ipynb #2fe4a594
 @patch
-def _evaluate(self:FCR, ds, idx, batch_size, seed, device)->dict:
-    "Mean loss terms over cells `idx`, with fixed control draws and fixed noise"
+def _evaluate(self:FCR, ds, idx, batch_size, seed, device, chunk_size=None)->dict:
+    "Mean loss terms over cells `idx` (each process takes its share), with fixed control draws and fixed noise"
     self.module.eval()
-    rng, rows, sizes = np.random.default_rng([seed, 2**31]), [], []
+    rank, n_proc = init_distributed()
+    rng = np.random.default_rng([seed, 2**31] + ([rank] if n_proc > 1 else []))
+    rows, sizes = [], []
     with torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []), torch.no_grad():
         torch.manual_seed(seed)
-        for s in range(0, len(idx), batch_size):
-            b = _to(ds.batch(idx[s:s + batch_size], rng), device)
+        for b in ds.iterate(np.array_split(np.sort(idx), n_proc)[rank], batch_size, rng, chunk_size):
+            b = _to(b, device)
             rows.append(self.module.loss(b)[1]); sizes.append(len(b['y']))
     return _epoch_means(rows, sizes)
 
-# %% ../nbs/05_train.ipynb #b69a69e4
+# %% ../nbs/05_train.ipynb #78d8e438
 @patch
 def train(self:FCR,
           max_epochs:int=300,          # upper bound on epochs
@@ -127,16 +131,23 @@ def train(self:FCR,
           progress_bar:bool=True,      # show a tqdm bar with the live loss
           checkpoint_dir:str|Path=None,# write a checkpoint every epoch here, and resume from it if present
           min_delta:float=1e-3,        # smallest decrease of the validation loss that counts as an improvement
+          chunk_size:int=None,         # read cells in contiguous chunks of this many rows; None: 2048 for backed data, row by row in memory
+          chunks_per_window:int=16,    # chunks whose cells are shuffled together (chunked reading)
          )->'FCR':                     # self, trained, holding its best validation state
     "Train with Adam, alternating discriminator and autoencoder steps, early stopping on the validation loss"
     if self.adata is None: raise ValueError("This model has no training data (it was loaded without an AnnData). Use FCR.load(dir, adata) to attach the data first.")
+    rank, n_proc = init_distributed()
+    if batch_size < n_proc: raise ValueError(f"batch_size={batch_size} is the global batch, shared by {n_proc} processes: make it at least {n_proc}.")
     params = dict(max_epochs=max_epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, early_stopping=early_stopping,
-                  patience=patience, validation_size=validation_size, seed=seed, min_delta=min_delta)
+                  patience=patience, validation_size=validation_size, seed=seed, min_delta=min_delta, chunk_size=chunk_size,
+                  chunks_per_window=chunks_per_window)
     set_seed(seed)
     self.module.load_state_dict(type(self.module)(**self._module_args()).state_dict())  # a fresh initialisation drawn from `seed`, in place
     dev = get_device(device)
     train_idx, val_idx = _split(self.adata, self.registry, validation_size, seed)
+    if 0 < len(val_idx) < n_proc: raise ValueError(f"{len(val_idx)} validation cells cannot be shared by {n_proc} processes; raise validation_size or use fewer processes.")
     ds = FCRDataset(self.adata, control_split='train')
+    chunk = chunk_size or (2048 if ds.backed else None)
     mod = self.module.to(dev)
     opt_ae, opt_d = mod.make_optimizers(lr=lr, weight_decay=weight_decay)
     rows, start, best, best_state, bad = [], 0, math.inf, None, 0
@@ -148,15 +159,20 @@ def train(self:FCR,
         rows, start, best, best_state, bad = c['rows'], c['epoch'] + 1, c['best'], c['best_state'], c['bad']
         torch.set_rng_state(c['rng'])
         if c['stopped']: start = max_epochs
-    bar = tqdm(range(start, max_epochs), disable=not progress_bar, desc='FCR', unit='epoch', initial=start, total=max_epochs)
+    parallel = None
+    if n_proc > 1:
+        parallel = data_parallel(mod, _to(ds.batch(train_idx[:64], np.random.default_rng(seed)), dev))
+        torch.manual_seed(int(np.random.SeedSequence([seed, rank, start]).generate_state(1)[0]))  # each process its own noise
+    bar = tqdm(range(start, max_epochs), disable=not progress_bar or rank > 0, desc='FCR', unit='epoch', initial=start, total=max_epochs)
     for epoch in bar:
         t0 = time.time()
         mod.train()
-        rng = np.random.default_rng([seed, epoch])
-        order, steps, sizes = rng.permutation(train_idx), [], []
-        for s in range(0, len(order), batch_size):
-            b = _to(ds.batch(order[s:s + batch_size], rng), dev)
-            steps.append(mod.train_step(b, opt_ae, opt_d)); sizes.append(len(b['y']))   # tensors: no host sync per step
+        rng = np.random.default_rng([seed, epoch])  # the same on every process: they share out one order
+        order, steps, sizes = epoch_order(train_idx, rng, chunk, chunks_per_window, rank, n_proc), [], []
+        draws = rng if n_proc == 1 else np.random.default_rng([seed, epoch, rank])
+        for b in ds.iterate(order, batch_size // n_proc, draws, chunk):
+            b = _to(b, dev)
+            steps.append(mod.train_step(b, opt_ae, opt_d, parallel)); sizes.append(len(b['y']))   # tensors: no host sync per step
         means = _epoch_means(steps, sizes)
         if not all(math.isfinite(v) for v in means.values()):
             bad_terms = [k for k, v in means.items() if not math.isfinite(v)]
@@ -164,7 +180,7 @@ def train(self:FCR,
             raise FloatingPointError(f"The loss became NaN or infinite in epoch {epoch} (terms {bad_terms}); {last}. "
                                      "Lower lr, check the input for extreme values, or resume from checkpoint_dir.")
         row = {'epoch': epoch} | {f'train_{k}': v for k, v in means.items()}
-        if len(val_idx): row |= {f'val_{k}': v for k, v in self._evaluate(ds, val_idx, 2048, seed, dev).items()}
+        if len(val_idx): row |= {f'val_{k}': v for k, v in self._evaluate(ds, val_idx, 2048, seed, dev, chunk).items()}
         row['seconds'] = time.time() - t0
         rows.append(row)
         monitor = row.get('val_loss', row['train_loss'])
@@ -172,7 +188,7 @@ def train(self:FCR,
         else: bad += 1
         stopped = early_stopping and bad >= patience
         bar.set_postfix(loss=f"{row['train_loss']:.2f}", val=f"{row.get('val_loss', float('nan')):.2f}", best=f"{best:.2f}")
-        if ckpt is not None:
+        if ckpt is not None and rank == 0:
             ckpt.parent.mkdir(parents=True, exist_ok=True)
             torch.save(dict(params=params, module=mod.state_dict(), opt_ae=opt_ae.state_dict(), opt_d=opt_d.state_dict(), rows=rows,
                             epoch=epoch, best=best, best_state=best_state, bad=bad, rng=torch.get_rng_state(), stopped=stopped), ckpt)
@@ -182,10 +198,10 @@ def train(self:FCR,
     mod.eval()
     self.history = pd.DataFrame(rows).set_index('epoch')
     if 'val_loss' not in self.history: self.history['val_loss'] = self.history['train_loss']
-    self.is_trained, self.train_params = True, params | dict(device=str(dev), n_train=len(train_idx), n_validation=len(val_idx))
+    self.is_trained, self.train_params = True, params | dict(device=str(dev), n_train=len(train_idx), n_validation=len(val_idx), n_processes=n_proc)
     return self
 
-# %% ../nbs/05_train.ipynb #c3d64059
+# %% ../nbs/05_train.ipynb #a6eac89f
 def _rows(X, s, e):
     r = X[s:e]
     return np.asarray(r.toarray() if sp.issparse(r) else r, dtype=np.float32)
@@ -207,7 +223,7 @@ def _cells(self:FCR, adata=None, chunk:int=4096):
         e = min(s + chunk, adata.n_obs)
         yield tuple(torch.from_numpy(np.ascontiguousarray(v)) for v in (_rows(X, s, e), stats['lib'][s:e], t_all[s:e], enc['x'][s:e]))
 
-# %% ../nbs/05_train.ipynb #f920fc03
+# %% ../nbs/05_train.ipynb #a41c514b
 BLOCKS = {'x': ['x'], 't': ['t'], 'tx': ['tx'], 'all': ['x', 't', 'tx']}
 
 @patch
@@ -236,7 +252,7 @@ def write_latents(self:FCR,
     dx, dt, _ = self.module.n_latent
     adata.obsm['X_fcr_zx'], adata.obsm['X_fcr_zt'], adata.obsm['X_fcr_ztx'] = z[:, :dx], z[:, dx:dx+dt], z[:, dx+dt:]
 
-# %% ../nbs/05_train.ipynb #49942854
+# %% ../nbs/05_train.ipynb #b0b2ca53
 @patch
 def _query_treatment(self:FCR, treatment:str, dose, n:int)->tuple:
     "The dose-scaled treatment vector and canonical condition of a query"
@@ -248,7 +264,7 @@ def _query_treatment(self:FCR, treatment:str, dose, n:int)->tuple:
     for p, d in zip(table.parts[0], table.doses[0]): t[reg['treatments'].index(p)] = d
     return torch.from_numpy(np.tile(t, (n, 1))), table.condition[0], '+'.join(f'{d:g}' for d in table.doses[0]) or '0'
 
-# %% ../nbs/05_train.ipynb #77fe495b
+# %% ../nbs/05_train.ipynb #c2477e8e
 @patch
 def predict_counterfactual(self:FCR,
                            adata_source:ad.AnnData=None, # the cells to transform, e.g. controls (None: the training AnnData)
@@ -300,7 +316,7 @@ def predict_counterfactual(self:FCR,
                                          covariates={k: str(v) for k, v in covariates.items()}, n_samples=int(n_samples), scale=scale)
     return out
 
-# %% ../nbs/05_train.ipynb #a1108d99
+# %% ../nbs/05_train.ipynb #7b2bf9e3
 @patch
 def save(self:FCR,
          dir:str|Path,         # folder to write (created if needed)
@@ -318,7 +334,7 @@ def save(self:FCR,
     self.history.to_csv(d/'history.csv')
     return d
 
-# %% ../nbs/05_train.ipynb #29625ebf
+# %% ../nbs/05_train.ipynb #0cbe747c
 @patch(cls_method=True)
 def load(cls:FCR,
          dir:str|Path,          # a folder written by `save`
@@ -339,5 +355,5 @@ def load(cls:FCR,
     self.adata = adata
     return self
 
-# %% ../nbs/05_train.ipynb #7773834a
+# %% ../nbs/05_train.ipynb #b9763726
 PLAIN_VAE = dict(conditional_prior=False, conditional_encoder=False, sim=False, cls=False, cov_cls=False, adv=False)
