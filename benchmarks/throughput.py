@@ -9,10 +9,12 @@ from operator shapes), achieved GFLOP/s as a fraction of the dense-matmul peak m
 peak RSS. A sweep over the number of combinations (1, 36, 356, 3,000) checks that step time does not
 grow with it.
 
-    python benchmarks/throughput.py [--steps 20] [--threads N] [--compile] [--out benchmarks/results/throughput.json]
+    python benchmarks/throughput.py [--steps 20] [--threads N] [--compile] [--device cuda] [--bf16] [--out benchmarks/results/throughput.json]
 
 `--compile` builds the model with `compile_likelihood=True` (torch.compile of the fused NB likelihood). The load
 average before and after the run is recorded: on a shared machine the figures are only as good as the load.
+`--device cuda` runs on a GPU (timings synchronise the device); `--bf16` trains with `mixed_precision=True`
+(bf16 autocast) and measures the matmul peak in bf16 too, so the fraction of peak stays like for like.
 """
 import argparse, json, os, resource, statistics, sys, time
 from pathlib import Path
@@ -21,15 +23,22 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 from fcr.model import FCRModule
 
+DEVICE, MIXED = torch.device('cpu'), False   # set from the command line in main()
+
 def matmul_peak(n: int = 2048, repeats: int = 10) -> float:
-    "Dense float32 matmul GFLOP/s on this machine: the best of `repeats` n x n products"
-    a, b = torch.randn(n, n), torch.randn(n, n)
+    "Dense matmul GFLOP/s on this device (float32, or bf16 with --bf16): the best of `repeats` n x n products"
+    dtype = torch.bfloat16 if MIXED else torch.float32
+    a, b = torch.randn(n, n, device=DEVICE, dtype=dtype), torch.randn(n, n, device=DEVICE, dtype=dtype)
     torch.matmul(a, b)
     best = min(_timed(lambda: torch.matmul(a, b)) for _ in range(repeats))
     return 2 * n**3 / best / 1e9
 
 def _timed(f) -> float:
-    t0 = time.perf_counter(); f(); return time.perf_counter() - t0
+    "Seconds `f` takes, with the device's queue drained before and after"
+    if DEVICE.type == 'cuda': torch.cuda.synchronize()
+    t0 = time.perf_counter(); f()
+    if DEVICE.type == 'cuda': torch.cuda.synchronize()
+    return time.perf_counter() - t0
 
 def make_batch(n_genes: int, batch: int, n_cov: int, n_treat: int, gen: torch.Generator) -> dict:
     "A batch in fcr.data's contract: a random (t, x) per cell over n_cov x (n_treat + control) combinations"
@@ -39,18 +48,19 @@ def make_batch(n_genes: int, batch: int, n_cov: int, n_treat: int, gen: torch.Ge
     t[treated, (t_id[treated] - 1).clamp(max=t.shape[1] - 1)] = 1.
     rate = torch.rand(n_genes, generator=gen) * 2
     y, y0 = torch.poisson(rate.expand(batch, -1)), torch.poisson(rate.expand(batch, -1))
-    return dict(y=y, lib=y.sum(1), t=t, t_id=t_id, x=x, x_id=x[:, 0], y0=y0, lib0=y0.sum(1), idx=torch.arange(batch))
+    b = dict(y=y, lib=y.sum(1), t=t, t_id=t_id, x=x, x_id=x[:, 0], y0=y0, lib0=y0.sum(1), idx=torch.arange(batch))
+    return {k: v.to(DEVICE) for k, v in b.items()}
 
 def build(n_genes, n_cov, n_treat, latent, **kw) -> FCRModule:
     return FCRModule(n_genes=n_genes, n_treatments=max(n_treat, 1), n_conditions=n_treat + 1, n_covariate_levels=[n_cov],
-                     n_covariate_groups=n_cov, n_latent_x=latent, n_latent_t=latent, n_latent_tx=latent, **kw)
+                     n_covariate_groups=n_cov, n_latent_x=latent, n_latent_t=latent, n_latent_tx=latent, **kw).to(DEVICE)
 
 def step_times(mod, batches, steps: int) -> list:
     opt_ae, opt_d = mod.make_optimizers()
     mod.train()
     warm = 8 if mod.decoder.compile_likelihood else 3   # torch.compile traces and recompiles over the first ~5 steps
-    for i in range(warm): mod.train_step(batches[i % len(batches)], opt_ae, opt_d)
-    return [_timed(lambda b=batches[i % len(batches)]: mod.train_step(b, opt_ae, opt_d)) for i in range(steps)]
+    for i in range(warm): mod.train_step(batches[i % len(batches)], opt_ae, opt_d, mixed_precision=MIXED)
+    return [_timed(lambda b=batches[i % len(batches)]: mod.train_step(b, opt_ae, opt_d, mixed_precision=MIXED)) for i in range(steps)]
 
 def phase_shares(mod, batch, steps: int = 5) -> dict:
     "Seconds per phase of one training step, timed separately: forward (loss), backward, optimiser steps, discriminator step"
@@ -87,13 +97,17 @@ def main():
     ap.add_argument('--batch', type=int, default=512); ap.add_argument('--latent', type=int, default=64)
     ap.add_argument('--threads', type=int, default=None, help='torch threads (default: torch\'s choice)')
     ap.add_argument('--compile', action='store_true', help='compile_likelihood=True (torch.compile of the NB likelihood)')
+    ap.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
+    ap.add_argument('--bf16', action='store_true', help='mixed_precision=True: bf16 autocast for the forward passes')
     ap.add_argument('--out', default='benchmarks/results/throughput.json')
     a = ap.parse_args()
+    global DEVICE, MIXED
+    DEVICE, MIXED = torch.device(a.device), a.bf16
     if a.threads: torch.set_num_threads(a.threads)
     load_before = os.getloadavg()
     torch.manual_seed(0); gen = torch.Generator().manual_seed(0)
     peak = matmul_peak()
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; dense float32 matmul peak: {peak:.1f} GFLOP/s")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {DEVICE}; dense {'bf16' if MIXED else 'float32'} matmul peak: {peak:.1f} GFLOP/s")
     n_cov, n_treat = 3, 118   # 3 x (118 + control) = 357 combinations
     kw = dict(compile_likelihood=True) if a.compile else {}
     mod = build(a.genes, n_cov, n_treat, a.latent, **kw)
@@ -127,7 +141,7 @@ def main():
     print(f"\npeak RSS {rss:.0f} MB")
     print(f"load average (1 min) before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}")
     res = dict(config=dict(genes=a.genes, batch=a.batch, latent=a.latent, covariates=n_cov, treatments=n_treat, threads=torch.get_num_threads(),
-                           compile_likelihood=a.compile), load_avg_before=load_before, load_avg_after=os.getloadavg(),
+                           compile_likelihood=a.compile, device=str(DEVICE), bf16=MIXED), load_avg_before=load_before, load_avg_after=os.getloadavg(),
                matmul_peak_gflops=peak, median_step_s=med, step_times_s=times, cells_per_s=a.batch/med, gflop_per_step=flops/1e9,
                achieved_gflops=gflops, fraction_of_peak=gflops/peak, phase_shares=shares, top_ops=ops, sweep=sweep,
                sweep_ratio_max_vs_1=ratio, peak_rss_mb=rss, torch=torch.__version__)

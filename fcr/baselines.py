@@ -6,12 +6,12 @@
 __all__ = ['MODELS', 'group_means', 'baseline_predictions', 'JointPrior', 'IVAEModule', 'AdditiveModule', 'FCRVariant', 'IVAE',
            'AdditiveModel', 'make_model']
 
-# %% ../nbs/07_baselines.ipynb #917ac5cb
+# %% ../nbs/07_baselines.ipynb #21342ce6
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-# %% ../nbs/07_baselines.ipynb #5788bd40
+# %% ../nbs/07_baselines.ipynb #3e9ba16e
 def group_means(X:np.ndarray,  # (cells, genes) log-normalised profiles
                 labels,        # (cells,) group label of each cell
                )->pd.DataFrame: # (groups, genes) mean profile per group
@@ -21,7 +21,7 @@ def group_means(X:np.ndarray,  # (cells, genes) log-normalised profiles
     sums = ind @ np.asarray(X, dtype=np.float64)
     return pd.DataFrame(sums / np.asarray(ind.sum(1)), index=uniques)
 
-# %% ../nbs/07_baselines.ipynb #7ac71562
+# %% ../nbs/07_baselines.ipynb #95ff2323
 def baseline_predictions(X:np.ndarray,       # (cells, genes) log-normalised profiles of the training cells (held-out cells excluded)
                          treatment,          # (cells,) treatment label per cell
                          covariate,          # (cells,) covariate label per cell (combine several keys into one label first)
@@ -43,14 +43,14 @@ def baseline_predictions(X:np.ndarray,       # (cells, genes) log-normalised pro
     shift = np.mean([means.loc[f'{target_treatment}|{o}'].to_numpy() - ctrl(o) for o in others], axis=0)
     return {'control mean': ctrl(target_covariate), 'additive shift': ctrl(target_covariate) + shift}
 
-# %% ../nbs/07_baselines.ipynb #5a753a9c
+# %% ../nbs/07_baselines.ipynb #2cabc23d
 import torch
 import torch.nn.functional as F
 from fastcore.basics import patch
 from .model import FCRModule, ConditionalPrior, CovariateEmbedding, TreatmentEmbedding, mlp, kl_normal
 from .train import FCR, PLAIN_VAE
 
-# %% ../nbs/07_baselines.ipynb #c0ab1d5a
+# %% ../nbs/07_baselines.ipynb #f2b89648
 class JointPrior(ConditionalPrior):
     "iVAE's prior: every latent coordinate's Gaussian is a non-linear function of the pair (t, x)"
     def forward(self, t:torch.Tensor, # (B, n_treatments) dose-scaled multi-hot
@@ -61,7 +61,7 @@ class JointPrior(ConditionalPrior):
         f_t = F.relu(kx.unflatten(-1, (len(self.k_x.tables), -1)).sum(1) + self.k_t(t))
         return {'x': self.p_x(f), 't': self.p_t(f_t), 'tx': self.p_tx(f)}
 
-# %% ../nbs/07_baselines.ipynb #5e73deab
+# %% ../nbs/07_baselines.ipynb #79b56ad9
 def _with_defaults(kwargs, defaults, fixed=()):
     "Module kwargs with a baseline's defaults; refuse switches the baseline cannot honour"
     bad = {k: kwargs[k] for k in fixed if k in kwargs and kwargs[k] != defaults[k]}
@@ -76,7 +76,7 @@ class IVAEModule(FCRModule):
         hp = self.hparams
         self.prior = JointPrior(hp['n_covariate_levels'], hp['n_treatments'], self.n_latent, hp['embed_dim'])
 
-# %% ../nbs/07_baselines.ipynb #49dd595a
+# %% ../nbs/07_baselines.ipynb #c766b0b6
 class AdditiveModule(FCRModule):
     "A CPA-like additive model: a basal latent from y alone, decoded from z_b + s_t(t) + s_x(x), with adversaries on z_b"
     defaults = dict(conditional_prior=False, conditional_encoder=False, sim=False, cls=False, cov_cls=False, adv=True)
@@ -90,7 +90,7 @@ class AdditiveModule(FCRModule):
         self.adv_t = mlp(d, hp['n_hidden'], hp['n_conditions'])
         self.adv_x = mlp(d, hp['n_hidden'], hp['n_covariate_groups'])
 
-# %% ../nbs/07_baselines.ipynb #17705840
+# %% ../nbs/07_baselines.ipynb #bf3baee5
 @patch
 def shift(self:AdditiveModule,
           t:torch.Tensor, # (B, n_treatments) dose-scaled multi-hot
@@ -107,7 +107,7 @@ def basal(self:AdditiveModule,
     q = self.encode(y, None, None)
     return tuple(torch.cat([q[k][i] for k in ('x', 't', 'tx')], -1) for i in (0, 1))
 
-# %% ../nbs/07_baselines.ipynb #d2dff5bc
+# %% ../nbs/07_baselines.ipynb #170895c3
 @patch
 def adversary_loss(self:AdditiveModule,
                    z_b:torch.Tensor, # (2B, latent width) basal latents of the batch's cells, then their controls
@@ -126,7 +126,7 @@ def disc_parameters(self:AdditiveModule)->list: # parameters of the two adversar
 @patch
 def loss(self:AdditiveModule,
          batch:dict, # a batch in the `fcr.data` contract
-        )->tuple:    # (total loss, {term: float}, {'basal': detached basal samples of cells and controls})
+        )->tuple:    # (total loss, {term: detached 0-d tensor}, {'basal': detached basal samples of cells and controls})
     "The additive model's objective for one batch"
     y2, lib2 = torch.cat([batch['y'], batch['y0']]), torch.cat([batch['lib'], batch['lib0']])
     t2, x2 = torch.cat([batch['t'], torch.zeros_like(batch['t'])]), torch.cat([batch['x'], batch['x']])
@@ -140,20 +140,17 @@ def loss(self:AdditiveModule,
         terms['adv'] = self.adversary_loss(z_b[0], batch)
         total = total - self.w_adv*terms['adv']
     terms['loss'] = total
-    return total, {k: v.item() for k, v in terms.items()}, {'basal': z_b[0].detach()}
+    return total, {k: v.detach() for k, v in terms.items()}, {'basal': z_b[0].detach()}
 
 @patch
-def disc_step(self:AdditiveModule,
-              z:dict,                    # {'basal': detached basal latents} from `loss`
-              batch:dict,                # the batch
-              opt:torch.optim.Optimizer, # optimiser over `disc_parameters()`
-             )->float:                   # the adversaries' loss before the update
-    "One update of the adversaries"
-    loss = self.adversary_loss(z['basal'], batch)
-    opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-    return loss.item()
+def disc_loss(self:AdditiveModule,
+              z:dict,      # {'basal': detached basal latents} from `loss`
+              batch:dict,  # the batch
+             )->torch.Tensor: # the adversaries' cross-entropy
+    "The adversaries' loss on the detached basal latents; `FCRModule.disc_step` minimises it"
+    return self.adversary_loss(z['basal'], batch)
 
-# %% ../nbs/07_baselines.ipynb #ea314d8d
+# %% ../nbs/07_baselines.ipynb #6077d338
 @patch
 @torch.no_grad()
 def latent(self:AdditiveModule,
@@ -183,7 +180,7 @@ def counterfactual(self:AdditiveModule,
     z_b = mu if give_mean else mu + sd*torch.randn_like(sd)
     return self.decoder(z_b + self.shift(t_new, x_new), lib)['mean']
 
-# %% ../nbs/07_baselines.ipynb #14598962
+# %% ../nbs/07_baselines.ipynb #07a0f9d3
 class FCRVariant(FCR):
     "An `FCR` whose module is a subclass of `FCRModule`: FCR's training loop, latent API and counterfactuals"
     module_class = FCRModule
@@ -200,7 +197,7 @@ class AdditiveModel(FCRVariant):
     "A CPA-like additive model: basal latent with adversaries, plus treatment and covariate shifts"
     module_class = AdditiveModule
 
-# %% ../nbs/07_baselines.ipynb #82b0f17b
+# %% ../nbs/07_baselines.ipynb #759edb02
 MODELS = {
     'FCR':                     dict(cls=FCR, preset={}, tx_block='tx', factorised=True),
     'FCR (no discriminators)': dict(cls=FCR, preset=dict(adv=False), tx_block='tx', factorised=True),

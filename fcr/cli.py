@@ -6,7 +6,7 @@
 __all__ = ['UsageError', 'prepare_output', 'read_h5ad', 'environment', 'run_demo', 'parse_holdout', 'run_train', 'run_predict',
            'run_evaluate', 'launch', 'main']
 
-# %% ../nbs/09_cli.ipynb #6efdbc8a
+# %% ../nbs/09_cli.ipynb #5c61f6b2
 import argparse, json, os, platform, subprocess, sys, time
 from importlib.metadata import version
 from pathlib import Path
@@ -25,11 +25,11 @@ from .metrics import mcc, leakage_matrix, sufficient_variability, counterfactual
 from .plotting import plot_blocks, plot_history, plot_heatmap, plot_response
 from .report import Report
 
-# %% ../nbs/09_cli.ipynb #6126fe82
+# %% ../nbs/09_cli.ipynb #59c20810
 class UsageError(Exception):
     "A problem with the command's input that the user can fix; its message says how"
 
-# %% ../nbs/09_cli.ipynb #2ddb7c51
+# %% ../nbs/09_cli.ipynb #7da38e6b
 def prepare_output(path:str|Path, # output folder (or file, with `is_file=True`)
                    force:bool=False, # allow writing into an existing, non-empty folder / over an existing file
                    is_file:bool=False, # the output is a single file
@@ -46,7 +46,7 @@ def prepare_output(path:str|Path, # output folder (or file, with `is_file=True`)
     p.mkdir(parents=True, exist_ok=True)
     return p
 
-# %% ../nbs/09_cli.ipynb #f55f7f75
+# %% ../nbs/09_cli.ipynb #6ad57af6
 def read_h5ad(path:str|Path, # an .h5ad file
              )->ad.AnnData:
     "Read an AnnData file, turning a missing or unreadable file into a `UsageError`"
@@ -58,7 +58,7 @@ def read_h5ad(path:str|Path, # an .h5ad file
         raise UsageError(f"Could not read {p} as an AnnData .h5ad file ({type(e).__name__}: {str(e)[:200]}). "
                          "Is the file complete, and was it written by anndata's write_h5ad?") from e
 
-# %% ../nbs/09_cli.ipynb #a3e5840e
+# %% ../nbs/09_cli.ipynb #fd093479
 def environment()->dict: # versions and machine, for reports and metrics.json
     "Versions of fcr and its main dependencies, and the machine they ran on"
     v = {d: version(d) for d in ('torch', 'anndata', 'scanpy', 'numpy', 'scipy', 'scikit-learn')}
@@ -66,7 +66,7 @@ def environment()->dict: # versions and machine, for reports and metrics.json
             'python': platform.python_version(), 'machine': f"{platform.system()} {platform.machine()}, {torch.get_num_threads()} torch threads",
             'cuda': torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
 
-# %% ../nbs/09_cli.ipynb #ec49f4f8
+# %% ../nbs/09_cli.ipynb #336bfcc6
 def _train(model, epochs, seed, progress):
     t0 = time.time()
     model.train(max_epochs=epochs, seed=seed, progress_bar=progress)
@@ -141,7 +141,7 @@ def run_demo(out:str|Path='fcr_demo', # output folder
           f"Report: {page} (and report.md); metrics: {out/'metrics.json'}; model: {out/'model'}")
     return metrics
 
-# %% ../nbs/09_cli.ipynb #6d92ee35
+# %% ../nbs/09_cli.ipynb #9c26c987
 def parse_holdout(spec:str|None, # "t:x,t2:x2"; with several covariate keys, levels joined by '|': "t:x1|x2"
                  )->list:        # [(treatment, covariate group label)]
     "Parse a --holdout specification"
@@ -153,7 +153,7 @@ def parse_holdout(spec:str|None, # "t:x,t2:x2"; with several covariate keys, lev
         pairs.append((t.strip(), x.strip()))
     return pairs
 
-# %% ../nbs/09_cli.ipynb #a03cbcd1
+# %% ../nbs/09_cli.ipynb #38e5dcec
 def run_train(data:str|Path,          # input .h5ad
               treatment_key:str,      # obs column with the treatment
               covariate_keys:list,    # obs column(s) with the covariates
@@ -213,7 +213,7 @@ def run_train(data:str|Path,          # input .h5ad
           f"report: {page}; metrics: {out/'metrics.json'}")
     return metrics
 
-# %% ../nbs/09_cli.ipynb #a5db1676
+# %% ../nbs/09_cli.ipynb #92a003c1
 def run_predict(model_dir:str|Path,   # a folder written by `fcr train` (its model/ subfolder or the folder itself)
                 data:str|Path,        # cells to transform (.h5ad)
                 treatment:str,        # the treatment to impose
@@ -242,7 +242,7 @@ def _load_model(model_dir, adata) -> FCR:
     except (FileNotFoundError, json.JSONDecodeError) as e:
         raise UsageError(f"{d} does not hold a saved fcr model ({e}). Give the folder written by `fcr train`.") from e
 
-# %% ../nbs/09_cli.ipynb #9798ecc8
+# %% ../nbs/09_cli.ipynb #2fd53f28
 def run_evaluate(model_dir:str|Path, # a folder written by `fcr train`
                  data:str|Path,      # labelled cells with counts (.h5ad)
                  out:str|Path,       # output folder
@@ -274,7 +274,7 @@ def run_evaluate(model_dir:str|Path, # a folder written by `fcr train`
     print(f"fcr evaluate: done in {time.time() - t_start:.0f}s; {len(unseen)} unseen combination(s) scored. Report: {page}; metrics: {out/'metrics.json'}")
     return metrics
 
-# %% ../nbs/09_cli.ipynb #4a5e3aaa
+# %% ../nbs/09_cli.ipynb #31b59f77
 def _parser()->argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='fcr', description='FCR: identifiable factorized causal representations of single-cell perturbation responses.')
     p.add_argument('--version', action='version', version=f'fcr {fcr.__version__}')
@@ -313,7 +313,7 @@ def _parser()->argparse.ArgumentParser:
     e.add_argument('--out', required=True, help='output folder')
     return p
 
-# %% ../nbs/09_cli.ipynb #ef3e5a4f
+# %% ../nbs/09_cli.ipynb #95b27046
 def launch(argv:list, # the command's arguments, `--nproc` included
            nproc:int, # processes on this machine
            run:bool=True, # False: return the command line instead of running it
@@ -323,7 +323,7 @@ def launch(argv:list, # the command's arguments, `--nproc` included
     cmd = [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc-per-node={nproc}', '-m', 'fcr.cli'] + rest
     return subprocess.call(cmd) if run else cmd
 
-# %% ../nbs/09_cli.ipynb #0b40bebf
+# %% ../nbs/09_cli.ipynb #21a0012d
 def main(argv:list=None, # arguments (default: sys.argv[1:])
         )->int:          # exit status: 0 success, 2 bad input
     "The `fcr` console script"
@@ -346,6 +346,6 @@ def main(argv:list=None, # arguments (default: sys.argv[1:])
         return 2
     return 0
 
-# %% ../nbs/09_cli.ipynb #de0dc145
+# %% ../nbs/09_cli.ipynb #d29b9228
 #| eval: false
 if __name__ == '__main__': sys.exit(main())  # `python -m fcr.cli`, as torchrun starts it

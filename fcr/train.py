@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['BLOCKS', 'PLAIN_VAE', 'FCR']
 
-# %% ../nbs/05_train.ipynb #21f39f79
+# %% ../nbs/05_train.ipynb #94da42d4
 import json, math, time
 from importlib.metadata import version
 from pathlib import Path
@@ -22,7 +22,7 @@ from .data import setup_anndata, get_registry, encode_cells, check_compatible, p
 from .distributed import init_distributed, all_reduce_sum, data_parallel
 from .model import FCRModule
 
-# %% ../nbs/05_train.ipynb #8f2fdbd4
+# %% ../nbs/05_train.ipynb #7cd474e2
 class FCR:
     "Factorized Causal Representation of single-cell perturbation data: z_x (context), z_t (treatment), z_tx (interaction)"
     def __init__(self,
@@ -75,7 +75,7 @@ def _combinations(adata, reg)->list:
     pairs = np.unique(np.column_stack([enc['t_id'], enc['x']])[keep], axis=0)
     return [[reg['conditions'][c]] + [reg['covariates'][k][v] for k, v in zip(reg['covariate_keys'], row)] for c, *row in pairs.tolist()]
 
-# %% ../nbs/05_train.ipynb #521a343c
+# %% ../nbs/05_train.ipynb #ad417f56
 def _split(adata, reg, validation_size, seed):
     "Training and validation row indices"
     n = adata.n_obs
@@ -92,31 +92,34 @@ def _split(adata, reg, validation_size, seed):
 
 def _to(batch, device): return {k: v.to(device, non_blocking=True) for k, v in batch.items()}
 
-def _epoch_means(rows, weights)->dict:
-    "Weighted mean of every loss term over steps and processes; the terms stay on their device and reach the host in one copy"
-    keys = list(rows[0])
-    dev = next((v.device for v in rows[0].values() if torch.is_tensor(v)), torch.device('cpu'))
-    vals = torch.stack([torch.stack([torch.as_tensor(r.get(k, math.nan), dtype=torch.float64, device=dev) for k in keys]) for r in rows])
-    w = torch.as_tensor(weights, dtype=torch.float64, device=dev)
-    sums = all_reduce_sum(torch.cat([w @ vals, w.sum()[None]]))  # over every process's steps
-    return dict(zip(keys, (sums[:-1] / sums[-1]).tolist()))
+class _RunningMeans:
+    "Weighted means of loss terms over steps and processes. The sums stay on the device (no host sync per step) and no step's tensors are kept (a kept tensor per step pins freed memory: RSS grew by about 9 MB a step)"
+    def __init__(self): self.keys, self.sums, self.weight = None, None, 0
+    def add(self, terms:dict, weight:int):
+        if self.keys is None: self.keys = list(terms)
+        v = torch.stack([terms[k].to(torch.float64) for k in self.keys]) * weight
+        self.sums = v if self.sums is None else self.sums.add_(v)
+        self.weight += weight
+    def means(self)->dict:
+        s = all_reduce_sum(torch.cat([self.sums, self.sums.new_tensor([self.weight])]))
+        return dict(zip(self.keys, (s[:-1] / s[-1]).tolist()))
 
-# %% ../nbs/05_train.ipynb #2fe4a594
+# %% ../nbs/05_train.ipynb #793ce6cf
 @patch
 def _evaluate(self:FCR, ds, idx, batch_size, seed, device, chunk_size=None)->dict:
     "Mean loss terms over cells `idx` (each process takes its share), with fixed control draws and fixed noise"
     self.module.eval()
     rank, n_proc = init_distributed()
     rng = np.random.default_rng([seed, 2**31] + ([rank] if n_proc > 1 else []))
-    rows, sizes = [], []
+    acc = _RunningMeans()
     with torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []), torch.no_grad():
         torch.manual_seed(seed)
         for b in ds.iterate(np.array_split(np.sort(idx), n_proc)[rank], batch_size, rng, chunk_size):
             b = _to(b, device)
-            rows.append(self.module.loss(b)[1]); sizes.append(len(b['y']))
-    return _epoch_means(rows, sizes)
+            acc.add(self.module.loss(b)[1], len(b['y']))
+    return acc.means()
 
-# %% ../nbs/05_train.ipynb #78d8e438
+# %% ../nbs/05_train.ipynb #77331e2b
 @patch
 def train(self:FCR,
           max_epochs:int=300,          # upper bound on epochs
@@ -133,6 +136,7 @@ def train(self:FCR,
           min_delta:float=1e-3,        # smallest decrease of the validation loss that counts as an improvement
           chunk_size:int=None,         # read cells in contiguous chunks of this many rows; None: 2048 for backed data, row by row in memory
           chunks_per_window:int=16,    # chunks whose cells are shuffled together (chunked reading)
+          mixed_precision:bool=False,  # bf16 autocast for the forward passes (GPUs with bf16; on a CPU it only checks correctness)
          )->'FCR':                     # self, trained, holding its best validation state
     "Train with Adam, alternating discriminator and autoencoder steps, early stopping on the validation loss"
     if self.adata is None: raise ValueError("This model has no training data (it was loaded without an AnnData). Use FCR.load(dir, adata) to attach the data first.")
@@ -140,7 +144,7 @@ def train(self:FCR,
     if batch_size < n_proc: raise ValueError(f"batch_size={batch_size} is the global batch, shared by {n_proc} processes: make it at least {n_proc}.")
     params = dict(max_epochs=max_epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, early_stopping=early_stopping,
                   patience=patience, validation_size=validation_size, seed=seed, min_delta=min_delta, chunk_size=chunk_size,
-                  chunks_per_window=chunks_per_window)
+                  chunks_per_window=chunks_per_window, mixed_precision=mixed_precision)
     set_seed(seed)
     self.module.load_state_dict(type(self.module)(**self._module_args()).state_dict())  # a fresh initialisation drawn from `seed`, in place
     dev = get_device(device)
@@ -168,12 +172,12 @@ def train(self:FCR,
         t0 = time.time()
         mod.train()
         rng = np.random.default_rng([seed, epoch])  # the same on every process: they share out one order
-        order, steps, sizes = epoch_order(train_idx, rng, chunk, chunks_per_window, rank, n_proc), [], []
+        order, acc = epoch_order(train_idx, rng, chunk, chunks_per_window, rank, n_proc), _RunningMeans()
         draws = rng if n_proc == 1 else np.random.default_rng([seed, epoch, rank])
         for b in ds.iterate(order, batch_size // n_proc, draws, chunk):
             b = _to(b, dev)
-            steps.append(mod.train_step(b, opt_ae, opt_d, parallel)); sizes.append(len(b['y']))   # tensors: no host sync per step
-        means = _epoch_means(steps, sizes)
+            acc.add(mod.train_step(b, opt_ae, opt_d, parallel, mixed_precision), len(b['y']))   # tensors: no host sync per step
+        means = acc.means()
         if not all(math.isfinite(v) for v in means.values()):
             bad_terms = [k for k, v in means.items() if not math.isfinite(v)]
             last = f"the last finite epoch was {epoch - 1}" if epoch > 0 else "no epoch finished with a finite loss"
@@ -201,7 +205,7 @@ def train(self:FCR,
     self.is_trained, self.train_params = True, params | dict(device=str(dev), n_train=len(train_idx), n_validation=len(val_idx), n_processes=n_proc)
     return self
 
-# %% ../nbs/05_train.ipynb #a6eac89f
+# %% ../nbs/05_train.ipynb #0f489e04
 def _rows(X, s, e):
     r = X[s:e]
     return np.asarray(r.toarray() if sp.issparse(r) else r, dtype=np.float32)
@@ -223,7 +227,7 @@ def _cells(self:FCR, adata=None, chunk:int=4096):
         e = min(s + chunk, adata.n_obs)
         yield tuple(torch.from_numpy(np.ascontiguousarray(v)) for v in (_rows(X, s, e), stats['lib'][s:e], t_all[s:e], enc['x'][s:e]))
 
-# %% ../nbs/05_train.ipynb #a41c514b
+# %% ../nbs/05_train.ipynb #70b173ee
 BLOCKS = {'x': ['x'], 't': ['t'], 'tx': ['tx'], 'all': ['x', 't', 'tx']}
 
 @patch
@@ -252,7 +256,7 @@ def write_latents(self:FCR,
     dx, dt, _ = self.module.n_latent
     adata.obsm['X_fcr_zx'], adata.obsm['X_fcr_zt'], adata.obsm['X_fcr_ztx'] = z[:, :dx], z[:, dx:dx+dt], z[:, dx+dt:]
 
-# %% ../nbs/05_train.ipynb #b0b2ca53
+# %% ../nbs/05_train.ipynb #7321c496
 @patch
 def _query_treatment(self:FCR, treatment:str, dose, n:int)->tuple:
     "The dose-scaled treatment vector and canonical condition of a query"
@@ -264,7 +268,7 @@ def _query_treatment(self:FCR, treatment:str, dose, n:int)->tuple:
     for p, d in zip(table.parts[0], table.doses[0]): t[reg['treatments'].index(p)] = d
     return torch.from_numpy(np.tile(t, (n, 1))), table.condition[0], '+'.join(f'{d:g}' for d in table.doses[0]) or '0'
 
-# %% ../nbs/05_train.ipynb #c2477e8e
+# %% ../nbs/05_train.ipynb #85731f9c
 @patch
 def predict_counterfactual(self:FCR,
                            adata_source:ad.AnnData=None, # the cells to transform, e.g. controls (None: the training AnnData)
@@ -316,7 +320,7 @@ def predict_counterfactual(self:FCR,
                                          covariates={k: str(v) for k, v in covariates.items()}, n_samples=int(n_samples), scale=scale)
     return out
 
-# %% ../nbs/05_train.ipynb #7b2bf9e3
+# %% ../nbs/05_train.ipynb #e3661423
 @patch
 def save(self:FCR,
          dir:str|Path,         # folder to write (created if needed)
@@ -334,7 +338,7 @@ def save(self:FCR,
     self.history.to_csv(d/'history.csv')
     return d
 
-# %% ../nbs/05_train.ipynb #0cbe747c
+# %% ../nbs/05_train.ipynb #0de7f3de
 @patch(cls_method=True)
 def load(cls:FCR,
          dir:str|Path,          # a folder written by `save`
@@ -355,5 +359,5 @@ def load(cls:FCR,
     self.adata = adata
     return self
 
-# %% ../nbs/05_train.ipynb #b9763726
+# %% ../nbs/05_train.ipynb #b5cbfe55
 PLAIN_VAE = dict(conditional_prior=False, conditional_encoder=False, sim=False, cls=False, cov_cls=False, adv=False)
