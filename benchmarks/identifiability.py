@@ -17,6 +17,8 @@ Writes runs.csv, summary.csv, ci.csv, matrices.json, sweep_*.csv, config.json an
 (default benchmarks/results/, gitignored) and prints a mean ± std table.
 """
 import argparse, json, sys, time
+from concurrent.futures import ProcessPoolExecutor
+import multiprocessing
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -38,10 +40,10 @@ FCR_KWARGS = dict(n_hidden=128)
 # What every model shares: the architecture widths and the KL weight.
 SHARED_KWARGS = ('n_hidden', 'n_layers', 'embed_dim', 'beta', 'likelihood')
 MODES = {
-    'quick': dict(cells_per_condition=150, max_epochs=60, model_seeds=[0, 1], data_seeds=[0],
+    'quick': dict(cells_per_condition=150, max_epochs=60, batch_size=512, model_seeds=[0, 1], data_seeds=[0],
                   sweep_tx_treatments=[1, 2, 3, 5], sweep_interaction=[0., 1.], sweep_models=['FCR', 'additive'], sweep_seeds=[0],
                   max_cells=1000, n_permutations=100),
-    'full':  dict(cells_per_condition=250, max_epochs=100, model_seeds=[0, 1, 2], data_seeds=[0, 1, 2],
+    'full':  dict(cells_per_condition=500, max_epochs=250, batch_size=256, model_seeds=[0, 1, 2], data_seeds=[0, 1, 2],
                   sweep_tx_treatments=[1, 2, 3, 4, 6], sweep_interaction=[0., 0.5, 1.], sweep_models=['FCR', 'additive'], sweep_seeds=[0, 1],
                   max_cells=1200, n_permutations=100),
 }
@@ -62,10 +64,10 @@ def model_kwargs(name, fcr_kwargs):
     return fcr_kwargs if name.startswith('FCR') else {k: v for k, v in fcr_kwargs.items() if k in SHARED_KWARGS}
 
 
-def train_model(name, train, seed, epochs, fcr_kwargs):
+def train_model(name, train, seed, epochs, fcr_kwargs, batch_size=512):
     model = make_model(name, train, **DIMS, **model_kwargs(name, fcr_kwargs))
     t0 = time.time()
-    model.train(max_epochs=epochs, seed=seed, progress_bar=False)
+    model.train(max_epochs=epochs, batch_size=batch_size, seed=seed, progress_bar=False)
     return model, time.time() - t0
 
 
@@ -140,28 +142,55 @@ def oracle(fresh, cfg, seed):
                 cond=conditional_leakage(truth, truth, seen.obs['condition'].astype(str).to_numpy(), max_cells=cfg['max_cells'], seed=seed))
 
 
+def supervised_ceiling(train, fresh, seed):
+    "MCC(z_tx) of a supervised MLP from log-normalised expression to the true z_tx, fitted on the training cells and scored on fresh cells:\n    what the observation noise leaves recoverable, an upper reference for any unsupervised model"
+    from sklearn.neural_network import MLPRegressor
+    seen = fresh[~fresh.obs['heldout'].to_numpy()]
+    reg = MLPRegressor(hidden_layer_sizes=(256, 256), max_iter=300, early_stopping=True, random_state=seed)
+    reg.fit(np.asarray(log_normalize(train.X)), train.obsm['z_tx'])
+    return mcc(seen.obsm['z_tx'], reg.predict(np.asarray(log_normalize(seen.X))), split=True, seed=seed)
+
+
 def mean_std(df, by, cols):
     g = df.groupby(by, sort=False)[cols]
     m, s = g.mean(), g.std().fillna(0)
-    return pd.DataFrame({c: [f'{a:.3f} ± {b:.3f}' for a, b in zip(m[c], s[c])] for c in cols}, index=m.index)
+    return pd.DataFrame({c: [f'{a:.3f} ± {b:.3f}' if np.isfinite(a) else '—' for a, b in zip(m[c], s[c])] for c in cols}, index=m.index)
 
 
-def main_grid(cfg, models, fcr_kwargs, out, log):
+def pool_map(fn, jobs, workers, threads):
+    "fn over jobs, in order: in this process, or in `workers` fresh processes with `threads` torch threads each"
+    if workers <= 1: return [fn(j) for j in jobs]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn'), initializer=torch.set_num_threads, initargs=(threads,)) as ex:
+        return list(ex.map(fn, jobs))
+
+
+def grid_job(job):
+    "Train and score one (dataset seed, model, model seed) cell of the main grid"
+    ds, name, ms, cfg, fcr_kwargs = job
+    train, fresh = make_data(ds, cfg['cells_per_condition'])
+    model, secs = train_model(name, train, ms, cfg['max_epochs'], fcr_kwargs, cfg['batch_size'])
+    t0 = time.time()
+    row, m, ci = evaluate(model, fresh, cfg, ms)
+    row = dict(model=name, data_seed=ds, model_seed=ms, epochs=len(model.history), train_seconds=secs, eval_seconds=time.time() - t0) | row
+    print(f"  {name:26s} data {ds} seed {ms}: MCC(z_tx) {row['mcc_tx_pearson']:.3f}, whole R² min {row['r2_all_min']:.2f}, "
+          f"held-out cf MSE {row.get('cf_cell_mse_heldout', np.nan):.4f}  ({secs:.0f}s train, {row['eval_seconds']:.0f}s eval)", flush=True)
+    return row, m, ci
+
+
+def main_grid(cfg, models, fcr_kwargs, out, log, workers=1, threads=1):
     runs, mats, cis, oracles = [], {}, [], []
     for ds in cfg['data_seeds']:
         train, fresh = make_data(ds, cfg['cells_per_condition'])
         orc = oracle(fresh, cfg, ds); oracles.append(orc)
-        for name in models:
-            for ms in cfg['model_seeds']:
-                model, secs = train_model(name, train, ms, cfg['max_epochs'], fcr_kwargs)
-                t0 = time.time()
-                row, m, ci = evaluate(model, fresh, cfg, ms)
-                row = dict(model=name, data_seed=ds, model_seed=ms, epochs=len(model.history), train_seconds=secs, eval_seconds=time.time() - t0) | row
-                runs.append(row)
-                if m is not None: mats.setdefault(name, []).append(m)
-                if ci is not None: cis.append(ci.reset_index(names='test').assign(model=name, data_seed=ds, model_seed=ms))
-                log(f"  {name:26s} data {ds} seed {ms}: MCC(z_tx) {row['mcc_tx_pearson']:.3f}, whole R² min {row['r2_all_min']:.2f}, "
-                    f"held-out cf MSE {row.get('cf_cell_mse_heldout', np.nan):.4f}  ({secs:.0f}s train, {row['eval_seconds']:.0f}s eval)")
+        t0 = time.time()
+        ceiling = supervised_ceiling(train, fresh, ds)
+        runs.append(dict(model='supervised ceiling', data_seed=ds, model_seed=0, train_seconds=time.time() - t0, mcc_tx_pearson=ceiling))
+        log(f"  supervised ceiling (MLP from expression to true z_tx) data {ds}: MCC(z_tx) {ceiling:.3f}")
+    jobs = [(ds, name, ms, cfg, fcr_kwargs) for ds in cfg['data_seeds'] for name in models for ms in cfg['model_seeds']]
+    for (ds, name, ms, *_), (row, m, ci) in zip(jobs, pool_map(grid_job, jobs, workers, threads)):
+        runs.append(row)
+        if m is not None: mats.setdefault(name, []).append(m)
+        if ci is not None: cis.append(ci.reset_index(names='test').assign(model=name, data_seed=ds, model_seed=ms))
     runs = pd.DataFrame(runs)
     runs.to_csv(out/'runs.csv', index=False)
     ci = pd.concat(cis) if cis else pd.DataFrame()
@@ -173,33 +202,38 @@ def main_grid(cfg, models, fcr_kwargs, out, log):
     return runs, ci, matrices
 
 
-def sweep_conditions(cfg, fcr_kwargs, out, log):
+def conditions_job(job):
+    "One point of the sufficient-variability sweep: 2 cell lines x k drugs, one model"
+    k, ds, name, cfg, fcr_kwargs = job
+    train, fresh = make_data(ds, cfg['cells_per_condition'], n_treatments=k, n_cell_lines=2, heldout=[])
+    design = sufficient_variability(train.obs['condition'].astype(str).to_numpy(), DIMS['n_latent_tx'])
+    model, secs = train_model(name, train, ds, cfg['max_epochs'], fcr_kwargs, cfg['batch_size'])
+    row, _, _ = evaluate(model, fresh, cfg, ds, full_eval=False)
+    print(f"  conditions sweep: {name} {2*k + 1} z_tx priors, seed {ds}: MCC {row['mcc_tx_pearson']:.3f}", flush=True)
+    return dict(model=name, n_treatments=k, n_tx_priors=2*k + 1, n_conditions=design['n_conditions'], seed=ds, train_seconds=secs) | row
+
+
+def sweep_conditions(cfg, fcr_kwargs, out, log, workers=1, threads=1):
     "MCC(z_tx) against the number of distinct z_tx priors: 2 cell lines x k drugs gives 2k + 1 (controls share one)"
-    rows = []
-    for k in cfg['sweep_tx_treatments']:
-        for ds in cfg['sweep_seeds']:
-            train, fresh = make_data(ds, cfg['cells_per_condition'], n_treatments=k, n_cell_lines=2, heldout=[])
-            design = sufficient_variability(train.obs['condition'].astype(str).to_numpy(), DIMS['n_latent_tx'])
-            for name in ('FCR', 'iVAE'):
-                model, secs = train_model(name, train, ds, cfg['max_epochs'], fcr_kwargs)
-                row, _, _ = evaluate(model, fresh, cfg, ds, full_eval=False)
-                rows.append(dict(model=name, n_treatments=k, n_tx_priors=2*k + 1, n_conditions=design['n_conditions'], seed=ds, train_seconds=secs) | row)
-                log(f"  conditions sweep: {name} {2*k + 1} z_tx priors, seed {ds}: MCC {row['mcc_tx_pearson']:.3f}")
-    df = pd.DataFrame(rows); df.to_csv(out/'sweep_conditions.csv', index=False)
+    jobs = [(k, ds, name, cfg, fcr_kwargs) for k in cfg['sweep_tx_treatments'] for ds in cfg['sweep_seeds'] for name in ('FCR', 'iVAE')]
+    df = pd.DataFrame(pool_map(conditions_job, jobs, workers, threads)); df.to_csv(out/'sweep_conditions.csv', index=False)
     return df
 
 
-def sweep_interaction(cfg, fcr_kwargs, out, log):
+def interaction_job(job):
+    "One point of the interaction sweep: held-out counterfactual error of one model at interaction a"
+    a, ds, name, cfg, fcr_kwargs = job
+    train, fresh = make_data(ds, cfg['cells_per_condition'], interaction=a)
+    model, secs = train_model(name, train, ds, cfg['max_epochs'], fcr_kwargs, cfg['batch_size'])
+    row = dict(model=name, interaction=a, seed=ds, train_seconds=secs) | counterfactual_scores(model, fresh, set(HELDOUT))
+    print(f"  interaction sweep: {name} a={a} seed {ds}: held-out cf MSE {row['cf_cell_mse_heldout']:.4f}", flush=True)
+    return row
+
+
+def sweep_interaction(cfg, fcr_kwargs, out, log, workers=1, threads=1):
     "Ground-truth counterfactual error on held-out combinations against the interaction knob a"
-    rows = []
-    for a in cfg['sweep_interaction']:
-        for ds in cfg['sweep_seeds']:
-            train, fresh = make_data(ds, cfg['cells_per_condition'], interaction=a)
-            for name in cfg['sweep_models']:
-                model, secs = train_model(name, train, ds, cfg['max_epochs'], fcr_kwargs)
-                rows.append(dict(model=name, interaction=a, seed=ds, train_seconds=secs) | counterfactual_scores(model, fresh, set(HELDOUT)))
-                log(f"  interaction sweep: {name} a={a} seed {ds}: held-out cf MSE {rows[-1]['cf_cell_mse_heldout']:.4f}")
-    df = pd.DataFrame(rows); df.to_csv(out/'sweep_interaction.csv', index=False)
+    jobs = [(a, ds, name, cfg, fcr_kwargs) for a in cfg['sweep_interaction'] for ds in cfg['sweep_seeds'] for name in cfg['sweep_models']]
+    df = pd.DataFrame(pool_map(interaction_job, jobs, workers, threads)); df.to_csv(out/'sweep_interaction.csv', index=False)
     return df
 
 
@@ -245,11 +279,13 @@ def main(argv=None):
     p.add_argument('--models', default=','.join(MODELS), help=f'comma-separated subset of {list(MODELS)}')
     p.add_argument('--model-seeds', type=int, help='number of model seeds (default: quick 2, full 3)')
     p.add_argument('--data-seeds', type=int, help='number of dataset seeds (default: quick 1, full 3)')
-    p.add_argument('--epochs', type=int, help='maximum epochs per model (default: quick 60, full 100)')
-    p.add_argument('--cells', type=int, help='cells per condition (default: quick 150, full 250)')
+    p.add_argument('--epochs', type=int, help='maximum epochs per model (default: quick 60, full 250)')
+    p.add_argument('--cells', type=int, help='cells per condition (default: quick 150, full 500)')
+    p.add_argument('--batch-size', type=int, help='cells per training step (default: quick 512, full 256)')
     p.add_argument('--fcr-kwargs', default='{}', help='JSON of FCRModule kwargs for FCR and its ablations (tuning)')
     p.add_argument('--no-sweeps', action='store_true', help='skip both sweeps')
-    p.add_argument('--threads', type=int, default=1, help='torch threads (default 1: the machine is shared)')
+    p.add_argument('--threads', type=int, default=1, help='torch threads per training process (default 1)')
+    p.add_argument('--workers', type=int, default=1, help='train this many models at once, each in its own process (default 1)')
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     cfg = dict(MODES['quick' if a.quick else 'full'])
@@ -257,6 +293,7 @@ def main(argv=None):
     if a.data_seeds: cfg['data_seeds'] = list(range(a.data_seeds))
     if a.epochs: cfg['max_epochs'] = a.epochs
     if a.cells: cfg['cells_per_condition'] = a.cells
+    if a.batch_size: cfg['batch_size'] = a.batch_size
     models = [m.strip() for m in a.models.split(',')]
     unknown = [m for m in models if m not in MODELS]
     if unknown: p.error(f"unknown models {unknown}; choose from {list(MODELS)}")
@@ -265,15 +302,15 @@ def main(argv=None):
     log = lambda m: print(m, flush=True)
     t_start = time.time()
     (out/'config.json').write_text(json.dumps(dict(mode='quick' if a.quick else 'full', models=models, fcr_kwargs=fcr_kwargs, dims=DIMS,
-                                                   heldout=HELDOUT, threads=a.threads) | cfg, indent=1))
+                                                   heldout=HELDOUT, threads=a.threads, workers=a.workers) | cfg, indent=1))
     log(f"identifiability benchmark ({'quick' if a.quick else 'full'}): {len(models)} models x {len(cfg['model_seeds'])} model seeds x "
         f"{len(cfg['data_seeds'])} dataset seeds, {cfg['cells_per_condition']} cells per condition, {cfg['max_epochs']} epochs")
-    runs, ci, matrices = main_grid(cfg, models, fcr_kwargs, out, log)
+    runs, ci, matrices = main_grid(cfg, models, fcr_kwargs, out, log, a.workers, a.threads)
     t_main = time.time() - t_start
     sweep_c = sweep_i = None
     if not a.no_sweeps:
-        sweep_c = sweep_conditions(cfg, fcr_kwargs, out, log)
-        sweep_i = sweep_interaction(cfg, fcr_kwargs, out, log)
+        sweep_c = sweep_conditions(cfg, fcr_kwargs, out, log, a.workers, a.threads)
+        sweep_i = sweep_interaction(cfg, fcr_kwargs, out, log, a.workers, a.threads)
     figures(runs, matrices, sweep_c, sweep_i, out)
     cols = [c for c in SUMMARY_COLS if c in runs]
     summary = mean_std(runs, 'model', cols)
