@@ -218,6 +218,5 @@ d = { 'settings': { 'branch': 'main',
                            'fcr.train._RunningMeans.add': ('train.html#_runningmeans.add', 'fcr/train.py'),
                            'fcr.train._RunningMeans.means': ('train.html#_runningmeans.means', 'fcr/train.py'),
                            'fcr.train._combinations': ('train.html#_combinations', 'fcr/train.py'),
-                           'fcr.train._rows': ('train.html#_rows', 'fcr/train.py'),
                            'fcr.train._split': ('train.html#_split', 'fcr/train.py'),
                            'fcr.train._to': ('train.html#_to', 'fcr/train.py')}}}

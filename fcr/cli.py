@@ -6,11 +6,10 @@
 __all__ = ['UsageError', 'prepare_output', 'read_h5ad', 'environment', 'run_demo', 'parse_holdout', 'run_train', 'run_predict',
            'run_evaluate', 'launch', 'main']
 
-# %% ../nbs/09_cli.ipynb #5c61f6b2
+# %% ../nbs/09_cli.ipynb #7b47f2fe
 import argparse, json, os, platform, subprocess, sys, time
 from importlib.metadata import version
 from pathlib import Path
-import numpy as np
 import pandas as pd
 import anndata as ad
 import torch
@@ -19,17 +18,17 @@ matplotlib.use('Agg')
 import fcr
 from .simulate import simulate, simulate_cells
 from .data import add_split
-from .train import FCR
+from .train import FCR, PLAIN_VAE
 from .distributed import init_distributed
 from .metrics import mcc, leakage_matrix, sufficient_variability, counterfactual_table, _group_label
 from .plotting import plot_blocks, plot_history, plot_heatmap, plot_response
 from .report import Report
 
-# %% ../nbs/09_cli.ipynb #59c20810
+# %% ../nbs/09_cli.ipynb #b06092ef
 class UsageError(Exception):
     "A problem with the command's input that the user can fix; its message says how"
 
-# %% ../nbs/09_cli.ipynb #7da38e6b
+# %% ../nbs/09_cli.ipynb #96f825be
 def prepare_output(path:str|Path, # output folder (or file, with `is_file=True`)
                    force:bool=False, # allow writing into an existing, non-empty folder / over an existing file
                    is_file:bool=False, # the output is a single file
@@ -46,7 +45,7 @@ def prepare_output(path:str|Path, # output folder (or file, with `is_file=True`)
     p.mkdir(parents=True, exist_ok=True)
     return p
 
-# %% ../nbs/09_cli.ipynb #6ad57af6
+# %% ../nbs/09_cli.ipynb #ba567c12
 def read_h5ad(path:str|Path, # an .h5ad file
              )->ad.AnnData:
     "Read an AnnData file, turning a missing or unreadable file into a `UsageError`"
@@ -58,7 +57,7 @@ def read_h5ad(path:str|Path, # an .h5ad file
         raise UsageError(f"Could not read {p} as an AnnData .h5ad file ({type(e).__name__}: {str(e)[:200]}). "
                          "Is the file complete, and was it written by anndata's write_h5ad?") from e
 
-# %% ../nbs/09_cli.ipynb #fd093479
+# %% ../nbs/09_cli.ipynb #6793a748
 def environment()->dict: # versions and machine, for reports and metrics.json
     "Versions of fcr and its main dependencies, and the machine they ran on"
     v = {d: version(d) for d in ('torch', 'anndata', 'scanpy', 'numpy', 'scipy', 'scikit-learn')}
@@ -66,7 +65,7 @@ def environment()->dict: # versions and machine, for reports and metrics.json
             'python': platform.python_version(), 'machine': f"{platform.system()} {platform.machine()}, {torch.get_num_threads()} torch threads",
             'cuda': torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
 
-# %% ../nbs/09_cli.ipynb #336bfcc6
+# %% ../nbs/09_cli.ipynb #7342089b
 def _train(model, epochs, seed, progress):
     t0 = time.time()
     model.train(max_epochs=epochs, seed=seed, progress_bar=progress)
@@ -95,7 +94,7 @@ def run_demo(out:str|Path='fcr_demo', # output folder
     say("fcr demo: training FCR")
     model = FCR(train, **dims); t_fcr = _train(model, epochs, seed, progress)
     say("fcr demo: training a plain VAE with the same budget")
-    vae = FCR(train, **dims, conditional_prior=False, conditional_encoder=False, sim=False, cls=False, adv=False)
+    vae = FCR(train, **dims, **PLAIN_VAE)
     t_vae = _train(vae, epochs, seed, progress)
     say("fcr demo: evaluating on fresh cells")
     seen = fresh[~fresh.obs['heldout'].to_numpy()].copy()
@@ -141,7 +140,7 @@ def run_demo(out:str|Path='fcr_demo', # output folder
           f"Report: {page} (and report.md); metrics: {out/'metrics.json'}; model: {out/'model'}")
     return metrics
 
-# %% ../nbs/09_cli.ipynb #9c26c987
+# %% ../nbs/09_cli.ipynb #3f9823db
 def parse_holdout(spec:str|None, # "t:x,t2:x2"; with several covariate keys, levels joined by '|': "t:x1|x2"
                  )->list:        # [(treatment, covariate group label)]
     "Parse a --holdout specification"
@@ -153,7 +152,7 @@ def parse_holdout(spec:str|None, # "t:x,t2:x2"; with several covariate keys, lev
         pairs.append((t.strip(), x.strip()))
     return pairs
 
-# %% ../nbs/09_cli.ipynb #38e5dcec
+# %% ../nbs/09_cli.ipynb #c189c751
 def run_train(data:str|Path,          # input .h5ad
               treatment_key:str,      # obs column with the treatment
               covariate_keys:list,    # obs column(s) with the covariates
@@ -183,8 +182,10 @@ def run_train(data:str|Path,          # input .h5ad
     levels = sorted(set(x_lab))
     for t, x in pairs:
         if x not in levels: raise UsageError(f"--holdout names covariate {x!r}, which is not in the data. Known: {levels}.")
+    if 'fcr_split' in adata.obs and pairs:
+        raise UsageError("The data already has an obs['fcr_split'] column, so --holdout cannot write its split. Drop --holdout to train on that split, or remove the column from a copy of the file.")
     groups = [tuple(x.split('|')) if len(covariate_keys) > 1 else x for _, x in pairs]
-    split = add_split(adata, heldout=[(t, g) for (t, _), g in zip(pairs, groups)] or None, seed=seed, key='fcr_split', overwrite=False) if 'fcr_split' not in adata.obs else None
+    if 'fcr_split' not in adata.obs: add_split(adata, heldout=[(t, g) for (t, _), g in zip(pairs, groups)] or None, seed=seed, key='fcr_split')
     model = FCR(adata, n_latent_x=n_latent[0], n_latent_t=n_latent[1], n_latent_tx=n_latent[2])
     if rank == 0: print(f"fcr train: {adata.n_obs:,} cells x {adata.n_vars:,} genes, {n_proc} process(es); {model}", flush=True)
     model.train(max_epochs=epochs, batch_size=batch_size, seed=seed, progress_bar=progress)
@@ -213,7 +214,7 @@ def run_train(data:str|Path,          # input .h5ad
           f"report: {page}; metrics: {out/'metrics.json'}")
     return metrics
 
-# %% ../nbs/09_cli.ipynb #92a003c1
+# %% ../nbs/09_cli.ipynb #54140a68
 def run_predict(model_dir:str|Path,   # a folder written by `fcr train` (its model/ subfolder or the folder itself)
                 data:str|Path,        # cells to transform (.h5ad)
                 treatment:str,        # the treatment to impose
@@ -242,7 +243,7 @@ def _load_model(model_dir, adata) -> FCR:
     except (FileNotFoundError, json.JSONDecodeError) as e:
         raise UsageError(f"{d} does not hold a saved fcr model ({e}). Give the folder written by `fcr train`.") from e
 
-# %% ../nbs/09_cli.ipynb #2fd53f28
+# %% ../nbs/09_cli.ipynb #470c33cf
 def run_evaluate(model_dir:str|Path, # a folder written by `fcr train`
                  data:str|Path,      # labelled cells with counts (.h5ad)
                  out:str|Path,       # output folder
@@ -257,8 +258,8 @@ def run_evaluate(model_dir:str|Path, # a folder written by `fcr train`
     reg = model.registry
     t_lab, x_lab = adata.obs[reg['treatment_key']].astype(str).to_numpy(), _group_label(adata.obs, reg['covariate_keys'])
     seen = {(c[0], '|'.join(c[1:])) for c in map(tuple, model.seen_combinations)}
-    present = sorted(set(zip(t_lab, x_lab)) - {(reg['control_value'], x) for x in x_lab})
-    unseen = [p for p in present if p not in seen and ((t_lab == reg['control_value']) & (x_lab == p[1])).any()][:max_combinations]
+    with_controls = set(x_lab[t_lab == reg['control_value']])  # covariate groups that have controls to predict from
+    unseen = [p for p in sorted(set(zip(t_lab, x_lab))) if p[0] != reg['control_value'] and p not in seen and p[1] in with_controls][:max_combinations]
     r = Report(f'fcr evaluate: {Path(data).name}')
     lat = {f'z_{b}': model.get_latent_representation(adata, block=b) for b in ('x', 't', 'tx')}
     r.heading('Latent blocks').figure(plot_blocks(lat, {reg['covariate_keys'][0]: adata.obs[reg['covariate_keys'][0]], reg['treatment_key']: adata.obs[reg['treatment_key']]}),
@@ -274,7 +275,7 @@ def run_evaluate(model_dir:str|Path, # a folder written by `fcr train`
     print(f"fcr evaluate: done in {time.time() - t_start:.0f}s; {len(unseen)} unseen combination(s) scored. Report: {page}; metrics: {out/'metrics.json'}")
     return metrics
 
-# %% ../nbs/09_cli.ipynb #31b59f77
+# %% ../nbs/09_cli.ipynb #422661de
 def _parser()->argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='fcr', description='FCR: identifiable factorized causal representations of single-cell perturbation responses.')
     p.add_argument('--version', action='version', version=f'fcr {fcr.__version__}')
@@ -313,7 +314,7 @@ def _parser()->argparse.ArgumentParser:
     e.add_argument('--out', required=True, help='output folder')
     return p
 
-# %% ../nbs/09_cli.ipynb #95b27046
+# %% ../nbs/09_cli.ipynb #5e82e517
 def launch(argv:list, # the command's arguments, `--nproc` included
            nproc:int, # processes on this machine
            run:bool=True, # False: return the command line instead of running it
@@ -323,7 +324,7 @@ def launch(argv:list, # the command's arguments, `--nproc` included
     cmd = [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc-per-node={nproc}', '-m', 'fcr.cli'] + rest
     return subprocess.call(cmd) if run else cmd
 
-# %% ../nbs/09_cli.ipynb #21a0012d
+# %% ../nbs/09_cli.ipynb #7fe5d1f5
 def main(argv:list=None, # arguments (default: sys.argv[1:])
         )->int:          # exit status: 0 success, 2 bad input
     "The `fcr` console script"
@@ -346,6 +347,6 @@ def main(argv:list=None, # arguments (default: sys.argv[1:])
         return 2
     return 0
 
-# %% ../nbs/09_cli.ipynb #d29b9228
+# %% ../nbs/09_cli.ipynb #cbe88bf8
 #| eval: false
 if __name__ == '__main__': sys.exit(main())  # `python -m fcr.cli`, as torchrun starts it

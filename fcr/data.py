@@ -7,7 +7,7 @@ __all__ = ['COUNT_LIKELIHOODS', 'LIKELIHOODS', 'SPLITS', 'SCIPLEX_COLUMNS', 'par
            'get_registry', 'encode_cells', 'DesignReport', 'setup_anndata', 'check_compatible', 'FCRDataset',
            'epoch_order', 'AnnDataLoader', 'add_split', 'load_perturbench', 'load_kang2018', 'read_sciplex']
 
-# %% ../nbs/03_data.ipynb #33819703
+# %% ../nbs/03_data.ipynb #c8293b40
 from dataclasses import dataclass, field
 from fastcore.basics import patch
 from pathlib import Path
@@ -19,7 +19,7 @@ import anndata as ad
 import fcr
 from .core import data_file
 
-# %% ../nbs/03_data.ipynb #ebc84970
+# %% ../nbs/03_data.ipynb #5c71bbf7
 def parse_treatments(labels,                   # treatment label per cell
                      doses=None,               # dose per cell: numbers, or strings "d1+d2" for combinations; None means dose 1
                      control_value:str='control', # the label of control cells
@@ -49,7 +49,7 @@ def parse_treatments(labels,                   # treatment label per cell
         rows.append((label, dose, sep.join(parts), parts, ds))
     return pd.DataFrame(rows, columns=['label', 'dose', 'condition', 'parts', 'doses']), codes.astype(np.int64)
 
-# %% ../nbs/03_data.ipynb #b6cba849
+# %% ../nbs/03_data.ipynb #fcb7b8c3
 def scan_matrix(X,                   # (cells, genes) dense, sparse or backed matrix
                 chunk_size:int=8192, # rows read at a time
                )->dict:              # `lib` (float32 row sums), `nonfinite` and `negative` (bool per row), `is_integer`
@@ -65,7 +65,7 @@ def scan_matrix(X,                   # (cells, genes) dense, sparse or backed ma
         if is_integer and vals.size: is_integer = bool(np.all(np.mod(vals[np.isfinite(vals)], 1) == 0))
     return dict(lib=lib.astype(np.float32), nonfinite=~np.isfinite(lib), negative=rmin < 0, is_integer=is_integer)
 
-# %% ../nbs/03_data.ipynb #0a35d2c8
+# %% ../nbs/03_data.ipynb #1d222adc
 COUNT_LIKELIHOODS = ('nb', 'zinb', 'poisson')
 LIKELIHOODS = COUNT_LIKELIHOODS + ('normal',)
 
@@ -78,7 +78,7 @@ def require_counts(is_counts:bool,  # whether the registered values are integers
         raise ValueError(f"likelihood={likelihood!r} needs integer counts, but the registered values are not integers (log-normalised?). "
                          f"Register a layer of raw counts (setup_anndata(..., layer='counts')), or use likelihood='normal'.")
 
-# %% ../nbs/03_data.ipynb #200eea16
+# %% ../nbs/03_data.ipynb #86b062c1
 def _plain(v):
     "Numpy scalars and arrays (also nested in dicts) as plain Python values"
     if isinstance(v, dict): return {k: _plain(x) for k, x in v.items()}
@@ -92,7 +92,7 @@ def get_registry(adata:ad.AnnData, # an AnnData passed through `setup_anndata`
     if 'fcr' not in adata.uns: raise KeyError("This AnnData has no fcr registry (adata.uns['fcr']). Call fcr.data.setup_anndata(adata, treatment_key=..., covariate_keys=...) first.")
     return _plain(dict(adata.uns['fcr']))
 
-# %% ../nbs/03_data.ipynb #682f4b57
+# %% ../nbs/03_data.ipynb #53b2e77b
 def _codes(values, levels): return pd.Categorical(np.asarray(values).astype(str), categories=levels).codes.astype(np.int64)
 
 def encode_cells(adata:ad.AnnData, # an AnnData whose obs holds the registered keys
@@ -120,7 +120,7 @@ def encode_cells(adata:ad.AnnData, # an AnnData whose obs holds the registered k
     if not found.all(): x_id[~found] = len(known) + pd.factorize(flat[~found])[0]
     return dict(t_code=t_code, t_table=t_table, t_id=t_id, x=x, x_id=x_id, is_control=t_id == 0)
 
-# %% ../nbs/03_data.ipynb #c45ff522
+# %% ../nbs/03_data.ipynb #0af8e7be
 @dataclass
 class DesignReport:
     "What `setup_anndata` found: the experimental design and the data's properties"
@@ -141,7 +141,7 @@ class DesignReport:
         lines += [f"  note: {n}" for n in self.notes]
         return '\n'.join(lines + ['', self.groups.to_string(max_rows=20)])
 
-# %% ../nbs/03_data.ipynb #492b1540
+# %% ../nbs/03_data.ipynb #8740b6d8
 SPLITS = ('train', 'validation', 'test', 'heldout')
 
 def _check_labels(adata, keys, unused_categories):
@@ -165,7 +165,7 @@ def _check_values(stats, what):
         bad = np.flatnonzero(stats[flag])
         if len(bad): raise ValueError(f"{what} has {problem} in {len(bad)} cells (rows {bad[:5].tolist()}{'...' if len(bad) > 5 else ''}). {fix}.")
 
-# %% ../nbs/03_data.ipynb #c4d73a36
+# %% ../nbs/03_data.ipynb #fa8827d8
 def setup_anndata(adata:ad.AnnData,         # cells x genes; only adata.uns['fcr'] is written
                   treatment_key:str,        # obs column of treatment labels; combinations as "A+B"
                   covariate_keys:str|list,  # obs column(s) of covariates x (cell line, cell type, ...)
@@ -236,7 +236,7 @@ def setup_anndata(adata:ad.AnnData,         # cells x genes; only adata.uns['fcr
     adata.uns['fcr'] = reg
     return report
 
-# %% ../nbs/03_data.ipynb #0670f4c3
+# %% ../nbs/03_data.ipynb #fbcc3852
 def check_compatible(adata:ad.AnnData,      # new data, e.g. for prediction
                      reg:dict,              # the training registry (`get_registry(train_adata)` or a saved model's)
                      require_treatment:bool=True, # whether obs must hold the treatment (and dose) column
@@ -262,7 +262,7 @@ def check_compatible(adata:ad.AnnData,      # new data, e.g. for prediction
                      + (", and some duplicated" if not genes.is_unique else "") + f". The model needs exactly the {len(known)} training genes, "
                      "in training order: subset with adata[:, registry['var_names']] when the missing ones can be added (as zeros if unmeasured).")
 
-# %% ../nbs/03_data.ipynb #85077d4c
+# %% ../nbs/03_data.ipynb #b749191b
 def _dense(rows)->np.ndarray:
     "A dense float32 copy of sparse or dense rows"
     return np.asarray(rows.toarray() if sp.issparse(rows) else rows, dtype=np.float32)
@@ -276,13 +276,14 @@ def _read_rows(X, idx, backed:bool, dense:bool=True):
     else: rows = X[idx]
     return _dense(rows) if dense else rows
 
-# %% ../nbs/03_data.ipynb #86eb463f
+# %% ../nbs/03_data.ipynb #7953f06a
 class FCRDataset:
     "Per-cell arrays of a registered AnnData, computed once, and vectorised assembly of batches with paired controls"
     def __init__(self, adata:ad.AnnData,     # registered with `setup_anndata` (or compatible with `registry`)
                  registry:dict|None=None,    # a training registry for new data; None: adata's own
                  split:str|list|None=None,   # split value(s) of the cells to iterate; None: all cells
                  control_split:str|None='train', # split whose controls form the pairing pool; None: controls among the iterated cells
+                 pool_cells:np.ndarray=None, # row indices whose controls form the pairing pool (overrides `control_split`)
                 ):
         if registry is None: reg = get_registry(adata)
         else: reg = _plain(dict(registry)); check_compatible(adata, reg)
@@ -300,8 +301,9 @@ class FCRDataset:
         labels = adata.obs[sk].astype(str).to_numpy() if sk is not None else None
         self.cells = np.arange(adata.n_obs) if split is None else np.flatnonzero(np.isin(labels, [split] if isinstance(split, str) else list(split)))
         if len(self.cells) == 0: raise ValueError(f"No cells in split {split!r}. Splits present: {sorted(set(labels))}.")
-        pool = np.flatnonzero(enc['is_control'] & (labels == control_split)) if sk is not None and control_split is not None \
-               else self.cells[enc['is_control'][self.cells]]
+        if pool_cells is not None: pool = np.asarray(pool_cells, np.int64)[enc['is_control'][pool_cells]]
+        elif sk is not None and control_split is not None: pool = np.flatnonzero(enc['is_control'] & (labels == control_split))
+        else: pool = self.cells[enc['is_control'][self.cells]]
         self.pool = pool[np.argsort(self.x_id[pool], kind='stable')]
         n_groups = int(self.x_id.max()) + 1
         self.pool_count = np.bincount(self.x_id[self.pool], minlength=n_groups)
@@ -322,7 +324,7 @@ class FCRDataset:
         return (f"FCRDataset: {len(self)} cells x {self.n_genes} genes{' (backed)' if self.backed else ''}, {self.n_treatments} treatments, "
                 f"covariates {dict(zip(self.reg['covariate_keys'], self.covariate_sizes))}, {len(self.pool)} pool controls")
 
-# %% ../nbs/03_data.ipynb #88475325
+# %% ../nbs/03_data.ipynb #5a5cfb25
 @patch
 def batch(self:FCRDataset, idx:np.ndarray, # row indices of the cells in the AnnData
           rng:np.random.Generator,          # the generator drawing the paired controls
@@ -338,7 +340,7 @@ def batch(self:FCRDataset, idx:np.ndarray, # row indices of the cells in the Ann
                   t_id=self.t_id[idx], x=self.x[idx], x_id=self.x_id[idx], y0=y0, lib0=self.lib[ctrl], idx=idx)
     return {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in arrays.items()}
 
-# %% ../nbs/03_data.ipynb #ff06bb48
+# %% ../nbs/03_data.ipynb #95f44532
 def epoch_order(cells:np.ndarray,         # row indices of the cells to visit
                 rng:np.random.Generator,  # the epoch's generator (the same on every process)
                 chunk_size:int=None,      # rows per contiguous chunk; None: a plain permutation (in-memory data)
@@ -362,7 +364,7 @@ def epoch_order(cells:np.ndarray,         # row indices of the cells to visit
         order = order[np.lexsort((rng.random(share), window))]  # shuffle within each window
     return order
 
-# %% ../nbs/03_data.ipynb #9b5b957f
+# %% ../nbs/03_data.ipynb #32974aea
 @patch
 def iterate(self:FCRDataset, order:np.ndarray, # cells in visiting order (`epoch_order`)
             batch_size:int,                     # cells per batch
@@ -388,7 +390,7 @@ def iterate(self:FCRDataset, order:np.ndarray, # cells in visiting order (`epoch
             if last_batch[c] == i: del cache[c]
         yield self.batch(idx, rng, rows=rows)
 
-# %% ../nbs/03_data.ipynb #3c75c0f0
+# %% ../nbs/03_data.ipynb #3e1e6c90
 class AnnDataLoader:
     "Seeded, shuffled iteration over an `FCRDataset` in batches of torch tensors"
     def __init__(self, dataset:FCRDataset, # the cells to iterate
@@ -417,7 +419,7 @@ class AnnDataLoader:
 
     def __repr__(self): return f"AnnDataLoader({len(self)} batches of {self.batch_size}, shuffle={self.shuffle}, seed={self.seed}) over {self.dataset!r}"
 
-# %% ../nbs/03_data.ipynb #368cb050
+# %% ../nbs/03_data.ipynb #c8c36b1d
 def _group_id(reg, x, what):
     "The covariate group index of `x`: a level, a tuple of levels in covariate_keys order, or a dict"
     keys = reg['covariate_keys']
@@ -449,7 +451,7 @@ def _pick_heldout(counts, chosen, rng, n, name):
     if held.sum() < len(chosen) + n: raise ValueError(f"Only {held.sum() - len(chosen)} combinations can be held out with their treatment and covariates each seen elsewhere; asked for {n}. Ask for fewer.")
     return held
 
-# %% ../nbs/03_data.ipynb #f906a8b0
+# %% ../nbs/03_data.ipynb #a5249b4f
 def add_split(adata:ad.AnnData,          # registered with `setup_anndata`
               fractions:tuple=(0.8, 0.1, 0.1), # train, validation, test fractions of the cells not held out
               heldout:list|str|None=None, # (condition, covariates) combinations to hold out entirely, or a bool obs column marking held-out cells
@@ -496,7 +498,7 @@ def add_split(adata:ad.AnnData,          # registered with `setup_anndata`
                             'combinations': pd.DataFrame(dict(split=labels, combo=combo)).drop_duplicates().split.value_counts()})
     return summary.reindex(list(SPLITS)).fillna(0).astype(int)
 
-# %% ../nbs/03_data.ipynb #12f45b74
+# %% ../nbs/03_data.ipynb #d7ba006d
 def _counts_as_X(a:ad.AnnData, name:str)->ad.AnnData:
     "Make the recovered counts the working matrix, keeping the log-normalised values as a layer"
     if 'counts_recovered' not in a.layers: raise KeyError(f"{name} has no layers['counts_recovered']: is it the file described in shared/data/README.md?")
@@ -507,7 +509,7 @@ def _counts_as_X(a:ad.AnnData, name:str)->ad.AnnData:
     a.uns['fcr_source'] = dict(file=name, X='integer counts recovered from log1p values', inexact_cells=n_bad)
     return a
 
-# %% ../nbs/03_data.ipynb #a06d83f6
+# %% ../nbs/03_data.ipynb #39afeae0
 def load_perturbench(typed:bool=True, # treatments carry their modality ("GENE(CRISPRa)"): activation and interference are different treatments
                      setup:bool=True, # register it (treatment, cell_type, dose) with `setup_anndata`
                     )->ad.AnnData:    # counts in X, log-normalised values in layers['log1p']
@@ -524,7 +526,7 @@ def load_perturbench(typed:bool=True, # treatments carry their modality ("GENE(C
     if setup: setup_anndata(a, key, 'cell_type', dose_key='dose', likelihood='nb')
     return a
 
-# %% ../nbs/03_data.ipynb #eeb5d55b
+# %% ../nbs/03_data.ipynb #961b6772
 def load_kang2018(setup:bool=True, # register it (condition, cell_type) with `setup_anndata`
                  )->ad.AnnData:    # counts in X, log-normalised values in layers['log1p']
     "Kang et al. 2018 IFN-beta stimulated PBMCs (scGen validation split), counts as the working matrix"
@@ -532,7 +534,7 @@ def load_kang2018(setup:bool=True, # register it (condition, cell_type) with `se
     if setup: setup_anndata(a, 'condition', 'cell_type', likelihood='nb')
     return a
 
-# %% ../nbs/03_data.ipynb #b85e49a5
+# %% ../nbs/03_data.ipynb #20cd7be4
 SCIPLEX_COLUMNS = ('perturbation', 'dose_value', 'cell_line')
 
 def read_sciplex(path:str|Path,           # an .h5ad with scPerturb's columns `perturbation`, `dose_value`, `cell_line`

@@ -5,20 +5,20 @@
 # %% auto #0
 __all__ = ['world', 'init_distributed', 'all_reduce_sum', 'data_parallel']
 
-# %% ../nbs/04a_distributed.ipynb #eaa71ba0
+# %% ../nbs/04a_distributed.ipynb #9d632531
 import os
 import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from .model import FCRModule, frozen
 
-# %% ../nbs/04a_distributed.ipynb #4ff4f8e4
+# %% ../nbs/04a_distributed.ipynb #d5851c83
 def world()->tuple: # (rank, world_size); (0, 1) without a process group
     "This process's rank and the number of processes"
     if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size()
     return 0, 1
 
-# %% ../nbs/04a_distributed.ipynb #34900bc3
+# %% ../nbs/04a_distributed.ipynb #e79721dd
 def init_distributed(backend:str=None, # 'gloo' or 'nccl'; None: NCCL when CUDA is available, else Gloo
                     )->tuple:          # (rank, world_size)
     "Join the process group that `torchrun` set up in the environment; (0, 1) when not launched by `torchrun`"
@@ -29,14 +29,14 @@ def init_distributed(backend:str=None, # 'gloo' or 'nccl'; None: NCCL when CUDA 
     dist.init_process_group(backend)
     return world()
 
-# %% ../nbs/04a_distributed.ipynb #8e06a519
+# %% ../nbs/04a_distributed.ipynb #91ee6293
 def all_reduce_sum(x:torch.Tensor, # the same shape on every process
                   )->torch.Tensor: # the sum over processes (the same tensor, changed in place)
     "Sum a tensor over all processes; a no-op without a process group"
     if world()[1] > 1: dist.all_reduce(x, op=dist.ReduceOp.SUM)
     return x
 
-# %% ../nbs/04a_distributed.ipynb #9cbddfd9
+# %% ../nbs/04a_distributed.ipynb #d9bd17a0
 def data_parallel(module:FCRModule, # the model, on its device, identical on every process
                   batch:dict,        # a batch on the same device, to find which parameters the objective uses
                  )->tuple:           # (autoencoder wrapper, discriminator wrapper) for `FCRModule.train_step(parallel=...)`

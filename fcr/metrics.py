@@ -7,7 +7,7 @@ __all__ = ['RESOLUTIONS', 'sufficient_variability', 'mcc', 'block_r2', 'leakage_
            'conditional_independence_test', 'holm', 'ci_battery', 'log_normalize', 'top_shift_genes', 'response_scores',
            'rank_degs', 'e_distance', 'counterfactual_table', 'clustering_scores', 'ci_tests']
 
-# %% ../nbs/06_metrics.ipynb #52189108
+# %% ../nbs/06_metrics.ipynb #4b74eb87
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
@@ -25,10 +25,9 @@ import anndata as ad
 import scanpy as sc
 from sklearn.metrics import normalized_mutual_info_score, adjusted_rand_score
 from .core import set_seed
-from .data import get_registry
 from .baselines import baseline_predictions
 
-# %% ../nbs/06_metrics.ipynb #a1b8613b
+# %% ../nbs/06_metrics.ipynb #307c5769
 def sufficient_variability(conditions,             # (n,) condition label of each cell or each condition, e.g. "drug1|line0"
                            n_latent_tx:int,        # dimension of the interaction block z_tx
                            mu:np.ndarray|None=None,    # (n, n_latent_tx) prior means of z_tx, row-aligned with `conditions` (optional)
@@ -58,7 +57,7 @@ def sufficient_variability(conditions,             # (n,) condition label of eac
     cond = float(sv[0]/sv[n_nat - 1]) if len(sv) >= n_nat and sv[n_nat - 1] > 0 else float('inf')
     return report | dict(rank=rank, n_natural_params=n_nat, condition_number=cond, passes=bool(report['passes'] and rank == n_nat))
 
-# %% ../nbs/06_metrics.ipynb #843ed746
+# %% ../nbs/06_metrics.ipynb #b5227fc1
 def _as_2d(a, name):
     a = np.asarray(a, dtype=float)
     if a.ndim == 1: a = a[:, None]
@@ -95,7 +94,7 @@ def mcc(z_true:np.ndarray,      # (cells, d) true latents
     rows, cols = linear_sum_assignment(-_abs_corr(z_true[fit], z_hat[fit]))
     return float(_abs_corr(z_true[score], z_hat[score])[rows, cols].mean())
 
-# %% ../nbs/06_metrics.ipynb #40efc730
+# %% ../nbs/06_metrics.ipynb #6d6c2b09
 _ALPHA = 0.1  # ridge penalty on standardised targets: measured to give R2 > 0.99 for smooth invertible maps of 3 dims
 
 def _r2_blocks(X, targets, method, max_cells, seed, one_hot=None):
@@ -136,7 +135,7 @@ def block_r2(z_from:np.ndarray,    # (cells, d_i) the predictor, e.g. a learned 
     _check_method(method, max_cells)
     return _r2_blocks(z_from, [z_to], method, max_cells, seed)[0]
 
-# %% ../nbs/06_metrics.ipynb #b95ffe4f
+# %% ../nbs/06_metrics.ipynb #891544f0
 def _blocks(blocks, name):
     "Normalise blocks to a dict name -> (cells, d) array"
     if isinstance(blocks, dict): out = {k: _as_2d(v, f'{name}[{k!r}]') for k, v in blocks.items()}
@@ -158,7 +157,7 @@ def leakage_matrix(learned:dict|list,   # learned blocks, e.g. {'z_x': ..., 'z_t
     rows = {k: _r2_blocks(v, list(true.values()), method, max_cells, seed) for k, v in learned.items()}
     return pd.DataFrame.from_dict(rows, orient='index', columns=list(true)).rename_axis(index='learned', columns='true')
 
-# %% ../nbs/06_metrics.ipynb #64d1cfd6
+# %% ../nbs/06_metrics.ipynb #0c282c45
 def conditional_leakage(learned:dict|list,  # learned blocks, e.g. {'z_x': ..., 'z_t': ..., 'z_tx': ...}
                         true:dict|list,     # true blocks, same keys (or order) and cells
                         labels,             # (cells,) condition label, e.g. adata.obs['condition'] ("treatment|cell_line")
@@ -186,7 +185,7 @@ def conditional_leakage(learned:dict|list,  # learned blocks, e.g. {'z_x': ..., 
     out.attrs['baseline'] = dict(zip(true, base))
     return out
 
-# %% ../nbs/06_metrics.ipynb #e5e6ffbf
+# %% ../nbs/06_metrics.ipynb #f3444a57
 def _kernel(a):
     "Gaussian kernel with the median-heuristic bandwidth for numbers; delta kernel for labels"
     a = np.asarray(a)
@@ -223,7 +222,7 @@ def hsic(x,                       # (cells,) or (cells, d) numbers, or (cells,) 
     idx = np.sort(rng.choice(len(x), max_cells, replace=False)) if len(x) > max_cells else np.arange(len(x))
     return _hsic_perm(_kernel(np.asarray(x)[idx]), _kernel(np.asarray(y)[idx]), n_permutations, rng)
 
-# %% ../nbs/06_metrics.ipynb #c1939277
+# %% ../nbs/06_metrics.ipynb #8759d8fe
 def conditional_independence_test(x,                      # (cells,) or (cells, d) numbers or labels
                                   y,                      # (cells,) or (cells, d) numbers or labels
                                   strata,                 # (cells,) conditioning labels, e.g. cell line, or the condition "t|x"
@@ -248,7 +247,7 @@ def conditional_independence_test(x,                      # (cells,) or (cells, 
     p = float(combine_pvalues(list(stratum_p.values()), method='fisher').pvalue)
     return dict(p_value=p, n_strata=len(stratum_p), n_skipped=skipped, stratum_p=stratum_p)
 
-# %% ../nbs/06_metrics.ipynb #f4240518
+# %% ../nbs/06_metrics.ipynb #5d20a4b3
 def holm(p_values, # the p-values of a family of tests
         )->np.ndarray: # Holm-adjusted p-values, in the same order
     "Holm's step-down adjustment of p-values for a family of tests"
@@ -259,7 +258,7 @@ def holm(p_values, # the p-values of a family of tests
     out = np.empty_like(adj); out[order] = adj
     return out
 
-# %% ../nbs/06_metrics.ipynb #cef36668
+# %% ../nbs/06_metrics.ipynb #a55b0172
 def ci_battery(tests:dict,               # name -> (x, y, strata) for `conditional_independence_test`
                alpha:float=0.05,         # family-wise error rate
                n_permutations:int=200,   # permutations per stratum
@@ -275,7 +274,7 @@ def ci_battery(tests:dict,               # name -> (x, y, strata) for `condition
     out['reject'] = out.p_holm <= alpha
     return out[['p_value', 'p_holm', 'reject', 'n_strata']]
 
-# %% ../nbs/06_metrics.ipynb #f6a088eb
+# %% ../nbs/06_metrics.ipynb #e0037ee3
 def log_normalize(counts, # (cells, genes) counts or count-like means, dense or sparse
                   target_sum:float=1e4, # total each cell is scaled to
                  )->np.ndarray:         # (cells, genes) log1p(counts / total * target_sum)
@@ -286,7 +285,7 @@ def log_normalize(counts, # (cells, genes) counts or count-like means, dense or 
     total = X.sum(1, keepdims=True)
     return np.log1p(X / np.where(total > 0, total, 1) * target_sum)
 
-# %% ../nbs/06_metrics.ipynb #02c589c0
+# %% ../nbs/06_metrics.ipynb #128c74bf
 def _r2(y, yhat):
     ss = np.sum((y - y.mean()) ** 2)
     return float(1 - np.sum((y - yhat) ** 2) / ss) if ss > 0 else float('nan')
@@ -298,7 +297,7 @@ def top_shift_genes(control_mean:np.ndarray,  # (genes,) mean profile of the con
     "The genes with the largest observed shift from control"
     return np.argsort(-np.abs(np.asarray(observed_mean) - np.asarray(control_mean)), kind='stable')[:n_top]
 
-# %% ../nbs/06_metrics.ipynb #f635138d
+# %% ../nbs/06_metrics.ipynb #9c60298f
 def response_scores(control_mean:np.ndarray,   # (genes,) control mean profile of the covariate
                     observed_mean:np.ndarray,  # (genes,) observed mean profile of the held-out cells
                     predicted_mean:np.ndarray, # (genes,) predicted mean profile
@@ -318,7 +317,7 @@ def response_scores(control_mean:np.ndarray,   # (genes,) control mean profile o
     return dict(r2_all=_r2(y, p), r2_top_deg=_r2(y[top], p[top]), pearson_delta=pearson,
                 mse_top_deg=float(np.mean((y[top] - p[top]) ** 2)))
 
-# %% ../nbs/06_metrics.ipynb #b89b3ae8
+# %% ../nbs/06_metrics.ipynb #3c13fe32
 def rank_degs(X,                       # (cells, genes) log-normalised expression, dense or sparse
               is_target,               # (cells,) bool: the treated cells of the combination
               is_reference,            # (cells,) bool: that covariate's control cells
@@ -339,7 +338,7 @@ def rank_degs(X,                       # (cells, genes) log-normalised expressio
                             n_genes=min(n_top, X.shape[1]), rankby_abs=True, tie_correct=method == 'wilcoxon')
     return np.array([int(g[1:]) for g in a.uns['rank_genes_groups']['names']['target']])
 
-# %% ../nbs/06_metrics.ipynb #a8a260ee
+# %% ../nbs/06_metrics.ipynb #b280abcd
 def e_distance(a:np.ndarray,        # (cells, d) one cloud of cells, e.g. predicted, in PCA coordinates
                b:np.ndarray,        # (cells, d) the other, e.g. observed
                max_cells:int=2000,  # each cloud is subsampled to at most this many cells
@@ -353,7 +352,7 @@ def e_distance(a:np.ndarray,        # (cells, d) one cloud of cells, e.g. predic
     a, b = torch.from_numpy(a), torch.from_numpy(b)
     return float(2*torch.cdist(a, b).mean() - torch.cdist(a, a).mean() - torch.cdist(b, b).mean())
 
-# %% ../nbs/06_metrics.ipynb #90278846
+# %% ../nbs/06_metrics.ipynb #6acd16cf
 def _group_label(obs:pd.DataFrame, keys:list) -> np.ndarray:
     "One label per cell for the combined covariates, e.g. 'line0' or 'line0|batch1'"
     return obs[keys].astype(str).agg('|'.join, axis=1).to_numpy()
@@ -402,7 +401,7 @@ def counterfactual_table(model,             # a trained `fcr.FCR` (anything with
                         | dict(e_distance=e_distance((v - mu) @ axes, (X[target] - mu) @ axes, seed=seed)))
     return pd.DataFrame(rows), profiles
 
-# %% ../nbs/06_metrics.ipynb #580a40e6
+# %% ../nbs/06_metrics.ipynb #c2cd3431
 RESOLUTIONS = (0.05, 0.1, 0.2, 0.4, 0.7, 1.0, 1.5, 2.0)  # the Leiden resolutions `clustering_scores` searches by default
 
 def clustering_scores(latents:dict,          # {block name: (cells, d) array}, e.g. {'z_x': ..., 'z_t': ..., 'z_tx': ...}
@@ -434,7 +433,7 @@ def clustering_scores(latents:dict,          # {block name: (cells, d) array}, e
     out = pd.DataFrame.from_dict(rows, orient='index')
     return out[[f'{m} {k}' for m in ('NMI', 'ARI', 'clusters') for k in labels]].rename_axis('block')
 
-# %% ../nbs/06_metrics.ipynb #bc4ab1b1
+# %% ../nbs/06_metrics.ipynb #75769536
 def ci_tests(latents:dict,              # {'z_x': ..., 'z_t': ..., 'z_tx': ...} learned blocks
              treatment,                 # (cells,) treatment label per cell
              covariate,                 # (cells,) covariate label per cell (combine several keys into one label first)

@@ -7,15 +7,15 @@ __all__ = ['mlp', 'GaussianHead', 'kl_normal', 'nb_log_prob', 'zinb_log_prob', '
            'nb_row_log_prob', 'CovariateEmbedding', 'TreatmentEmbedding', 'ConditionalPrior', 'Decoder',
            'permute_within_groups', 'perm_loss', 'FCRModule', 'frozen']
 
-# %% ../nbs/04_model.ipynb #7f6c9c54
-import math, functools
+# %% ../nbs/04_model.ipynb #114f394f
+import functools
 from contextlib import contextmanager
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from fastcore.basics import patch
 
-# %% ../nbs/04_model.ipynb #88497460
+# %% ../nbs/04_model.ipynb #3fad14bc
 def mlp(n_in:int,      # input width
         n_hidden:int,  # width of every hidden layer
         n_out:int,     # output width
@@ -26,7 +26,7 @@ def mlp(n_in:int,      # input width
     for _ in range(n_layers): layers += [nn.Linear(d, n_hidden), nn.ReLU()]; d = n_hidden
     return nn.Sequential(*layers, nn.Linear(d, n_out))
 
-# %% ../nbs/04_model.ipynb #c0236daf
+# %% ../nbs/04_model.ipynb #ad4d2936
 class GaussianHead(nn.Module):
     "Diagonal-Gaussian parameters from features: an unconstrained mean and a softplus(·)+eps scale"
     def __init__(self,
@@ -40,7 +40,7 @@ class GaussianHead(nn.Module):
         mu, s = self.lin(h).float().chunk(2, dim=-1)  # float32 even when the product ran in bf16 (mixed precision)
         return mu, F.softplus(s) + self.eps
 
-# %% ../nbs/04_model.ipynb #4267b7dd
+# %% ../nbs/04_model.ipynb #597fa47a
 def kl_normal(mu_q:torch.Tensor, # posterior means
               sd_q:torch.Tensor, # posterior scales (> 0)
               mu_p:torch.Tensor, # prior means (broadcastable)
@@ -50,7 +50,7 @@ def kl_normal(mu_q:torch.Tensor, # posterior means
     ratio = (sd_q / sd_p)**2
     return 0.5*(ratio + ((mu_q - mu_p)/sd_p)**2 - 1 - ratio.log())
 
-# %% ../nbs/04_model.ipynb #496375e3
+# %% ../nbs/04_model.ipynb #956d1645
 def nb_log_prob(y:torch.Tensor,     # observed counts
                 mu:torch.Tensor,    # NB means (> 0)
                 theta:torch.Tensor, # inverse dispersions (> 0, broadcastable)
@@ -61,7 +61,7 @@ def nb_log_prob(y:torch.Tensor,     # observed counts
     return (theta*(torch.log(theta + eps) - log_theta_mu) + y*(torch.log(mu + eps) - log_theta_mu)
             + torch.lgamma(y + theta) - torch.lgamma(theta) - torch.lgamma(y + 1))
 
-# %% ../nbs/04_model.ipynb #e63adcb8
+# %% ../nbs/04_model.ipynb #e7ad24fc
 def zinb_log_prob(y:torch.Tensor,         # observed counts
                   mu:torch.Tensor,        # NB means (> 0)
                   theta:torch.Tensor,     # inverse dispersions (> 0, broadcastable)
@@ -74,7 +74,7 @@ def zinb_log_prob(y:torch.Tensor,         # observed counts
     log_zero = torch.logaddexp(pi_logits, nb_zero) + log_1m_pi   # log(π + (1-π)·NB(0))
     return torch.where(y < 0.5, log_zero, log_1m_pi + nb_log_prob(y, mu, theta, eps))
 
-# %% ../nbs/04_model.ipynb #35ff84ad
+# %% ../nbs/04_model.ipynb #1592aaf9
 def count_index(y:torch.Tensor, # (..., G) counts
                 K:int=32,       # table rows
                )->tuple:        # (row of each entry in the table, entries to compute exactly), or None off CPU
@@ -100,7 +100,7 @@ def shifted_lookup(f,                  # elementwise function, e.g. `torch.lgamm
     out[fix] = f(y2[fix] + theta[fix[1]])
     return out.reshape(y.shape)
 
-# %% ../nbs/04_model.ipynb #852a1e06
+# %% ../nbs/04_model.ipynb #ac767b8b
 class NBRowLogProb(torch.autograd.Function):
     "Per-cell NB log-likelihood summed over genes, with a hand-written backward pass (see `nb_row_log_prob`)"
     @staticmethod
@@ -135,7 +135,7 @@ def nb_row_log_prob(y:torch.Tensor,     # (..., G) observed counts (no gradient)
     "`nb_log_prob(y, mu, theta).sum(-1)` in fewer passes, with per-gene terms on the (G,) vector"
     return NBRowLogProb.apply(y, mu, theta, eps)
 
-# %% ../nbs/04_model.ipynb #1797b8a9
+# %% ../nbs/04_model.ipynb #0f77aea9
 class CovariateEmbedding(nn.Module):
     "k_x(x): one lookup table per covariate key, concatenated"
     def __init__(self,
@@ -148,7 +148,7 @@ class CovariateEmbedding(nn.Module):
                )->torch.Tensor:       # (B, dim·n_keys)
         return torch.cat([tab(x[:, i]) for i, tab in enumerate(self.tables)], dim=-1)
 
-# %% ../nbs/04_model.ipynb #91be1698
+# %% ../nbs/04_model.ipynb #fa386733
 class TreatmentEmbedding(nn.Module):
     "k_t(t) = t @ E: a dose-scaled lookup in which combinations sum and control maps to zero"
     def __init__(self,
@@ -161,7 +161,7 @@ class TreatmentEmbedding(nn.Module):
                )->torch.Tensor:       # (B, dim)
         return t @ self.weight[:t.shape[1]]
 
-# %% ../nbs/04_model.ipynb #f8ce1955
+# %% ../nbs/04_model.ipynb #2983f610
 class ConditionalPrior(nn.Module):
     "The factorised prior p(z_x|x) p(z_t|t) p(z_tx|t,x), or N(0, I) for every block"
     def __init__(self,
@@ -187,7 +187,7 @@ class ConditionalPrior(nn.Module):
         kx = self.k_x(x)
         return {'x': self.p_x(kx), 't': self.p_t(self.k_t(t)), 'tx': self.p_tx(kx * self.k_t2(t))}
 
-# %% ../nbs/04_model.ipynb #c62f2532
+# %% ../nbs/04_model.ipynb #fb34dc8a
 class Decoder(nn.Module):
     "Map [z_x, z_t, z_tx] to the parameters of the chosen likelihood for every gene"
     def __init__(self,
@@ -235,7 +235,7 @@ def _compiled_nb_row_log_prob():
     "The reference formula summed over genes, through `torch.compile`, which fuses it forward and backward; built on first use"
     return torch.compile(_nb_log_prob_rows, dynamic=True)
 
-# %% ../nbs/04_model.ipynb #6e018023
+# %% ../nbs/04_model.ipynb #70e6b4cd
 def permute_within_groups(groups:torch.Tensor, # (B,) int group label of each item
                          )->torch.Tensor:      # (B,) index: item i is paired with item perm[i]
     "A random permutation that moves every item to another item of its group (one sort, no loop over groups)"
@@ -249,7 +249,7 @@ def permute_within_groups(groups:torch.Tensor, # (B,) int group label of each it
     perm[order] = order[starts[gid] + (pos + 1) % counts[gid]]
     return perm
 
-# %% ../nbs/04_model.ipynb #a0f4f252
+# %% ../nbs/04_model.ipynb #df2d6474
 def perm_loss(disc:nn.Module,        # scores a pair with one logit
               a:torch.Tensor,        # (B, d_a) first block, e.g. z_x
               b:torch.Tensor,        # (B, d_b) second block, e.g. z_tx
@@ -261,7 +261,7 @@ def perm_loss(disc:nn.Module,        # scores a pair with one logit
     target = torch.cat([torch.ones(len(a)), torch.zeros(len(a))]).to(logits)
     return F.binary_cross_entropy_with_logits(logits, target)
 
-# %% ../nbs/04_model.ipynb #3cd5b085
+# %% ../nbs/04_model.ipynb #e9c42802
 class FCRModule(nn.Module):
     "The FCR model: conditional priors, three block encoders, a decoder, classifiers and permutation discriminators"
     def __init__(self,
@@ -319,7 +319,7 @@ class FCRModule(nn.Module):
                 f"conditional_prior={self.prior.conditional}, regularisers={on}, "
                 f"params={sum(p.numel() for p in self.parameters()):,})")
 
-# %% ../nbs/04_model.ipynb #bd9c46a1
+# %% ../nbs/04_model.ipynb #c3d3ce90
 @patch
 def embed_expression(self:FCRModule,
                      y:torch.Tensor, # (B, G) expression
@@ -340,7 +340,7 @@ def encode(self:FCRModule,
     return {'x': self.enc_x(torch.cat([h, kx], -1)), 't': self.enc_t(torch.cat([h, kt], -1)),
             'tx': self.enc_tx(torch.cat([h, kx, kt], -1))}
 
-# %% ../nbs/04_model.ipynb #19ba1ad7
+# %% ../nbs/04_model.ipynb #a5d0d5f9
 def _cos(a, b): return F.cosine_similarity(a, b, dim=-1, eps=1e-6)
 
 @patch
@@ -377,7 +377,7 @@ def loss(self:FCRModule,
     terms['loss'] = total
     return total, {k: v.detach() for k, v in terms.items()}, {k: v.detach() for k, v in z1.items()}
 
-# %% ../nbs/04_model.ipynb #c79f30e3
+# %% ../nbs/04_model.ipynb #611ee5b6
 @patch
 def disc_parameters(self:FCRModule)->list: # parameters of D_x and D_t
     "Parameters of the two permutation discriminators"
@@ -389,7 +389,7 @@ def ae_parameters(self:FCRModule)->list: # every parameter except the discrimina
     d = {id(p) for p in self.disc_parameters()}
     return [p for p in self.parameters() if id(p) not in d]
 
-# %% ../nbs/04_model.ipynb #e10be535
+# %% ../nbs/04_model.ipynb #251d2ca0
 @contextmanager
 def frozen(params:list): # parameters to freeze inside the block
     "Set `requires_grad=False` on `params` inside the block, and restore each one's previous setting after it"
@@ -399,7 +399,7 @@ def frozen(params:list): # parameters to freeze inside the block
     finally:
         for p, b in zip(params, before): p.requires_grad_(b)
 
-# %% ../nbs/04_model.ipynb #3800a8e1
+# %% ../nbs/04_model.ipynb #55872a66
 @patch
 def disc_loss(self:FCRModule,
               z:dict,      # detached latent samples {'x','t','tx'} of the batch's cells
@@ -416,7 +416,7 @@ def forward(self:FCRModule,
     "The autoencoder objective of a batch, or with `z`, the discriminators' loss"
     return self.loss(batch) if z is None else self.disc_loss(z, batch)
 
-# %% ../nbs/04_model.ipynb #5c700bb9
+# %% ../nbs/04_model.ipynb #1d536753
 @patch
 def ae_step(self:FCRModule,
             batch:dict,                  # a batch in the `fcr.data` contract
@@ -432,7 +432,7 @@ def ae_step(self:FCRModule,
         opt.step()
     return terms, z
 
-# %% ../nbs/04_model.ipynb #a1df87df
+# %% ../nbs/04_model.ipynb #5c2f65a1
 @patch
 def disc_step(self:FCRModule,
               z:dict,                   # detached latent samples {'x','t','tx'} of the batch's cells
@@ -448,7 +448,7 @@ def disc_step(self:FCRModule,
     opt.step()
     return loss.detach()
 
-# %% ../nbs/04_model.ipynb #7ae98ba3
+# %% ../nbs/04_model.ipynb #42d4867d
 @patch
 def train_step(self:FCRModule,
                batch:dict,                     # a batch in the `fcr.data` contract
@@ -464,7 +464,7 @@ def train_step(self:FCRModule,
         for _ in range(self.n_disc_steps): terms['disc'] = self.disc_step(z, batch, opt_disc, disc, mixed_precision)
     return terms
 
-# %% ../nbs/04_model.ipynb #7c78f3c1
+# %% ../nbs/04_model.ipynb #033d482d
 @patch
 def make_optimizers(self:FCRModule,
                     lr:float=1e-3,            # learning rate of both optimisers
@@ -475,7 +475,7 @@ def make_optimizers(self:FCRModule,
     return (torch.optim.Adam(self.ae_parameters(), lr=lr, weight_decay=weight_decay),
             torch.optim.Adam(self.disc_parameters(), lr=lr if lr_disc is None else lr_disc, weight_decay=weight_decay))
 
-# %% ../nbs/04_model.ipynb #c61d9817
+# %% ../nbs/04_model.ipynb #eed35ac9
 @patch
 @torch.no_grad()
 def latent(self:FCRModule,
@@ -488,7 +488,7 @@ def latent(self:FCRModule,
     q = self.encode(y, t, x)
     return {k: mu if give_mean else mu + sd*torch.randn_like(sd) for k, (mu, sd) in q.items()}
 
-# %% ../nbs/04_model.ipynb #3632fa0c
+# %% ../nbs/04_model.ipynb #39cda430
 @patch
 @torch.no_grad()
 def counterfactual(self:FCRModule,

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['BLOCKS', 'PLAIN_VAE', 'FCR']
 
-# %% ../nbs/05_train.ipynb #94da42d4
+# %% ../nbs/05_train.ipynb #ec21d6af
 import json, math, time
 from importlib.metadata import version
 from pathlib import Path
@@ -13,16 +13,15 @@ import numpy as np
 import pandas as pd
 import torch
 import anndata as ad
-import scipy.sparse as sp
 from fastcore.basics import patch
 from tqdm import tqdm
 import fcr
 from .core import set_seed, get_device
-from .data import setup_anndata, get_registry, encode_cells, check_compatible, parse_treatments, scan_matrix, require_counts, FCRDataset, epoch_order
+from .data import setup_anndata, get_registry, encode_cells, check_compatible, parse_treatments, scan_matrix, require_counts, FCRDataset, epoch_order, _dense
 from .distributed import init_distributed, all_reduce_sum, data_parallel
 from .model import FCRModule
 
-# %% ../nbs/05_train.ipynb #7cd474e2
+# %% ../nbs/05_train.ipynb #6254d826
 class FCR:
     "Factorized Causal Representation of single-cell perturbation data: z_x (context), z_t (treatment), z_tx (interaction)"
     def __init__(self,
@@ -75,7 +74,7 @@ def _combinations(adata, reg)->list:
     pairs = np.unique(np.column_stack([enc['t_id'], enc['x']])[keep], axis=0)
     return [[reg['conditions'][c]] + [reg['covariates'][k][v] for k, v in zip(reg['covariate_keys'], row)] for c, *row in pairs.tolist()]
 
-# %% ../nbs/05_train.ipynb #ad417f56
+# %% ../nbs/05_train.ipynb #b14970b7
 def _split(adata, reg, validation_size, seed):
     "Training and validation row indices"
     n = adata.n_obs
@@ -88,12 +87,14 @@ def _split(adata, reg, validation_size, seed):
     train = np.random.default_rng([seed, 10**6]).permutation(train)
     n_val = int(round(validation_size * len(train)))
     if validation_size > 0 and n_val == 0: n_val = 1
+    if n_val >= len(train): raise ValueError(f"validation_size={validation_size} leaves no training cell out of {len(train)}; use a value below 1.")
     return np.sort(train[n_val:]), np.sort(train[:n_val])
 
 def _to(batch, device): return {k: v.to(device, non_blocking=True) for k, v in batch.items()}
 
+# %% ../nbs/05_train.ipynb #f9381a7a
 class _RunningMeans:
-    "Weighted means of loss terms over steps and processes. The sums stay on the device (no host sync per step) and no step's tensors are kept (a kept tensor per step pins freed memory: RSS grew by about 9 MB a step)"
+    "Weighted means of loss terms over steps and processes; the sums stay on the device (no host sync per step) and no step's tensors are kept"
     def __init__(self): self.keys, self.sums, self.weight = None, None, 0
     def add(self, terms:dict, weight:int):
         if self.keys is None: self.keys = list(terms)
@@ -104,7 +105,7 @@ class _RunningMeans:
         s = all_reduce_sum(torch.cat([self.sums, self.sums.new_tensor([self.weight])]))
         return dict(zip(self.keys, (s[:-1] / s[-1]).tolist()))
 
-# %% ../nbs/05_train.ipynb #793ce6cf
+# %% ../nbs/05_train.ipynb #2105b1cc
 @patch
 def _evaluate(self:FCR, ds, idx, batch_size, seed, device, chunk_size=None)->dict:
     "Mean loss terms over cells `idx` (each process takes its share), with fixed control draws and fixed noise"
@@ -119,7 +120,7 @@ def _evaluate(self:FCR, ds, idx, batch_size, seed, device, chunk_size=None)->dic
             acc.add(self.module.loss(b)[1], len(b['y']))
     return acc.means()
 
-# %% ../nbs/05_train.ipynb #77331e2b
+# %% ../nbs/05_train.ipynb #ecde0fa6
 @patch
 def train(self:FCR,
           max_epochs:int=300,          # upper bound on epochs
@@ -150,7 +151,7 @@ def train(self:FCR,
     dev = get_device(device)
     train_idx, val_idx = _split(self.adata, self.registry, validation_size, seed)
     if 0 < len(val_idx) < n_proc: raise ValueError(f"{len(val_idx)} validation cells cannot be shared by {n_proc} processes; raise validation_size or use fewer processes.")
-    ds = FCRDataset(self.adata, control_split='train')
+    ds = FCRDataset(self.adata, pool_cells=train_idx)  # training controls only: validation controls never reach training
     chunk = chunk_size or (2048 if ds.backed else None)
     mod = self.module.to(dev)
     opt_ae, opt_d = mod.make_optimizers(lr=lr, weight_decay=weight_decay)
@@ -205,11 +206,7 @@ def train(self:FCR,
     self.is_trained, self.train_params = True, params | dict(device=str(dev), n_train=len(train_idx), n_validation=len(val_idx), n_processes=n_proc)
     return self
 
-# %% ../nbs/05_train.ipynb #0f489e04
-def _rows(X, s, e):
-    r = X[s:e]
-    return np.asarray(r.toarray() if sp.issparse(r) else r, dtype=np.float32)
-
+# %% ../nbs/05_train.ipynb #c510b555
 @patch
 def _cells(self:FCR, adata=None, chunk:int=4096):
     "Yield (y, lib, t, x) tensors of an AnnData in chunks, checked against the registry"
@@ -222,12 +219,12 @@ def _cells(self:FCR, adata=None, chunk:int=4096):
     stats = scan_matrix(X)
     if stats['nonfinite'].any(): raise ValueError(f"The expression has NaN or infinite values in {int(stats['nonfinite'].sum())} cells. Remove or fix them first.")
     enc = encode_cells(adata, reg)
-    t_all = enc['t_table'][enc['t_code']]
     for s in range(0, adata.n_obs, chunk):
         e = min(s + chunk, adata.n_obs)
-        yield tuple(torch.from_numpy(np.ascontiguousarray(v)) for v in (_rows(X, s, e), stats['lib'][s:e], t_all[s:e], enc['x'][s:e]))
+        t = enc['t_table'][enc['t_code'][s:e]]  # per chunk: a cells x treatments table of the whole file can be large
+        yield tuple(torch.from_numpy(np.ascontiguousarray(v)) for v in (_dense(X[s:e]), stats['lib'][s:e], t, enc['x'][s:e]))
 
-# %% ../nbs/05_train.ipynb #70b173ee
+# %% ../nbs/05_train.ipynb #95772d45
 BLOCKS = {'x': ['x'], 't': ['t'], 'tx': ['tx'], 'all': ['x', 't', 'tx']}
 
 @patch
@@ -256,7 +253,7 @@ def write_latents(self:FCR,
     dx, dt, _ = self.module.n_latent
     adata.obsm['X_fcr_zx'], adata.obsm['X_fcr_zt'], adata.obsm['X_fcr_ztx'] = z[:, :dx], z[:, dx:dx+dt], z[:, dx+dt:]
 
-# %% ../nbs/05_train.ipynb #7321c496
+# %% ../nbs/05_train.ipynb #382c1283
 @patch
 def _query_treatment(self:FCR, treatment:str, dose, n:int)->tuple:
     "The dose-scaled treatment vector and canonical condition of a query"
@@ -268,7 +265,7 @@ def _query_treatment(self:FCR, treatment:str, dose, n:int)->tuple:
     for p, d in zip(table.parts[0], table.doses[0]): t[reg['treatments'].index(p)] = d
     return torch.from_numpy(np.tile(t, (n, 1))), table.condition[0], '+'.join(f'{d:g}' for d in table.doses[0]) or '0'
 
-# %% ../nbs/05_train.ipynb #85731f9c
+# %% ../nbs/05_train.ipynb #94dc0d50
 @patch
 def predict_counterfactual(self:FCR,
                            adata_source:ad.AnnData=None, # the cells to transform, e.g. controls (None: the training AnnData)
@@ -320,7 +317,7 @@ def predict_counterfactual(self:FCR,
                                          covariates={k: str(v) for k, v in covariates.items()}, n_samples=int(n_samples), scale=scale)
     return out
 
-# %% ../nbs/05_train.ipynb #e3661423
+# %% ../nbs/05_train.ipynb #682356cc
 @patch
 def save(self:FCR,
          dir:str|Path,         # folder to write (created if needed)
@@ -338,7 +335,7 @@ def save(self:FCR,
     self.history.to_csv(d/'history.csv')
     return d
 
-# %% ../nbs/05_train.ipynb #0de7f3de
+# %% ../nbs/05_train.ipynb #2b2965e0
 @patch(cls_method=True)
 def load(cls:FCR,
          dir:str|Path,          # a folder written by `save`
@@ -359,5 +356,5 @@ def load(cls:FCR,
     self.adata = adata
     return self
 
-# %% ../nbs/05_train.ipynb #b5cbfe55
+# %% ../nbs/05_train.ipynb #7286292d
 PLAIN_VAE = dict(conditional_prior=False, conditional_encoder=False, sim=False, cls=False, cov_cls=False, adv=False)
