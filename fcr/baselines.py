@@ -31,17 +31,16 @@ def baseline_predictions(X:np.ndarray,       # (cells, genes) log-normalised pro
                         )->dict:             # {'control mean': profile, 'additive shift': profile}
     "The two no-learning predictions of a held-out (treatment, covariate) mean profile"
     treatment, covariate = np.asarray(treatment).astype(str), np.asarray(covariate).astype(str)
-    means = group_means(X, np.char.add(np.char.add(treatment, '|'), covariate))
-    ctrl = lambda x: means.loc[f'{control_value}|{x}'].to_numpy()
-    key = f'{control_value}|{target_covariate}'
-    if key not in means.index:
-        raise ValueError(f"No control cells for covariate {target_covariate!r}: the baselines need them. Known covariates with controls: {sorted(k.split('|', 1)[1] for k in means.index if k.startswith(control_value + '|'))}.")
-    others = [k.split('|', 1)[1] for k in means.index if k.split('|', 1)[0] == target_treatment and k.split('|', 1)[1] != target_covariate
-              and f'{control_value}|' + k.split('|', 1)[1] in means.index]
-    if not others:
+    control, treated = treatment == control_value, treatment == target_treatment
+    ctrl = group_means(X[control], covariate[control])         # one control mean per covariate
+    if target_covariate not in ctrl.index:
+        raise ValueError(f"No control cells for covariate {target_covariate!r}: the baselines need them. Known covariates with controls: {sorted(ctrl.index)}.")
+    drug = group_means(X[treated], covariate[treated])          # the target treatment's mean per covariate
+    others = drug.index.drop(target_covariate, errors='ignore').intersection(ctrl.index)
+    if others.empty:
         raise ValueError(f"Treatment {target_treatment!r} is not observed with controls in any other covariate, so the additive-shift baseline is undefined.")
-    shift = np.mean([means.loc[f'{target_treatment}|{o}'].to_numpy() - ctrl(o) for o in others], axis=0)
-    return {'control mean': ctrl(target_covariate), 'additive shift': ctrl(target_covariate) + shift}
+    base = ctrl.loc[target_covariate].to_numpy()
+    return {'control mean': base, 'additive shift': base + (drug.loc[others] - ctrl.loc[others]).mean(0).to_numpy()}
 
 # %% ../nbs/07_baselines.ipynb #2cabc23d
 import torch

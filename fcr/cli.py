@@ -277,6 +277,7 @@ def run_evaluate(model_dir:str|Path, # a folder written by `fcr train`
 
 # %% ../nbs/09_cli.ipynb #422661de
 def _parser()->argparse.ArgumentParser:
+    "The `fcr` command line: one sub-command per job (`demo`, `train`, `predict`, `evaluate`) with its flags"
     p = argparse.ArgumentParser(prog='fcr', description='FCR: identifiable factorized causal representations of single-cell perturbation responses.')
     p.add_argument('--version', action='version', version=f'fcr {fcr.__version__}')
     sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')

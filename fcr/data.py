@@ -4,8 +4,9 @@
 
 # %% auto #0
 __all__ = ['COUNT_LIKELIHOODS', 'LIKELIHOODS', 'SPLITS', 'SCIPLEX_COLUMNS', 'parse_treatments', 'scan_matrix', 'require_counts',
-           'get_registry', 'encode_cells', 'DesignReport', 'setup_anndata', 'check_compatible', 'FCRDataset',
-           'epoch_order', 'AnnDataLoader', 'add_split', 'load_perturbench', 'load_kang2018', 'read_sciplex']
+           'get_registry', 'dose_vectors', 'encode_cells', 'DesignReport', 'setup_anndata', 'check_compatible',
+           'FCRDataset', 'epoch_order', 'AnnDataLoader', 'add_split', 'load_perturbench', 'load_kang2018',
+           'read_sciplex']
 
 # %% ../nbs/03_data.ipynb #c8293b40
 from dataclasses import dataclass, field
@@ -66,11 +67,11 @@ def scan_matrix(X,                   # (cells, genes) dense, sparse or backed ma
     return dict(lib=lib.astype(np.float32), nonfinite=~np.isfinite(lib), negative=rmin < 0, is_integer=is_integer)
 
 # %% ../nbs/03_data.ipynb #1d222adc
-COUNT_LIKELIHOODS = ('nb', 'zinb', 'poisson')
+COUNT_LIKELIHOODS = ('nb', 'zinb')
 LIKELIHOODS = COUNT_LIKELIHOODS + ('normal',)
 
 def require_counts(is_counts:bool,  # whether the registered values are integers
-                   likelihood:str,  # 'nb', 'zinb', 'poisson' or 'normal'
+                   likelihood:str,  # 'nb', 'zinb' or 'normal'
                   )->None:
     "Raise when a count likelihood is asked for on data that are not counts"
     if likelihood not in LIKELIHOODS: raise ValueError(f"Unknown likelihood {likelihood!r}: use one of {list(LIKELIHOODS)}.")
@@ -92,6 +93,20 @@ def get_registry(adata:ad.AnnData, # an AnnData passed through `setup_anndata`
     if 'fcr' not in adata.uns: raise KeyError("This AnnData has no fcr registry (adata.uns['fcr']). Call fcr.data.setup_anndata(adata, treatment_key=..., covariate_keys=...) first.")
     return _plain(dict(adata.uns['fcr']))
 
+# %% ../nbs/03_data.ipynb #3c5f70e5
+def dose_vectors(parts:list,      # per row, the single treatments of a combination (the `parts` of `parse_treatments`' table)
+                 doses:list,      # per row, their doses (its `doses`)
+                 treatments:list, # the registry's single treatments, one column each
+                )->np.ndarray:    # (rows, treatments) float32
+    "Dose-scaled multi-hot treatment vectors, the model's `t`: each part's column holds its dose, the control is all zeros"
+    index = {p: i for i, p in enumerate(treatments)}
+    unknown = sorted({p for ps in parts for p in ps} - set(index))
+    if unknown: raise ValueError(f"Unknown treatment {unknown}: known treatments are {list(treatments)} (and the control).")
+    t = np.zeros((len(parts), len(treatments)), np.float32)
+    for r, (ps, ds) in enumerate(zip(parts, doses)):  # once per distinct (label, dose) pair, never per cell
+        for p, d in zip(ps, ds): t[r, index[p]] = d
+    return t
+
 # %% ../nbs/03_data.ipynb #53b2e77b
 def _codes(values, levels): return pd.Categorical(np.asarray(values).astype(str), categories=levels).codes.astype(np.int64)
 
@@ -102,10 +117,7 @@ def encode_cells(adata:ad.AnnData, # an AnnData whose obs holds the registered k
     obs = adata.obs
     table, t_code = parse_treatments(obs[reg['treatment_key']], obs[reg['dose_key']] if reg['dose_key'] else None,
                                      reg['control_value'], reg['combination_sep'])
-    t_index = {t: i for i, t in enumerate(reg['treatments'])}
-    t_table = np.zeros((len(table), len(t_index)), np.float32)
-    for r, (parts, doses) in enumerate(zip(table.parts, table.doses)):  # once per distinct (label, dose) pair
-        for p, d in zip(parts, doses): t_table[r, t_index[p]] = d
+    t_table = dose_vectors(table.parts, table.doses, reg['treatments'])
     c_index = {c: i for i, c in enumerate(reg['conditions'])}
     t_id = np.array([c_index.get(c, -1) for c in table.condition], np.int64)[t_code]
     keys = reg['covariate_keys']
@@ -173,7 +185,7 @@ def setup_anndata(adata:ad.AnnData,         # cells x genes; only adata.uns['fcr
                   dose_key:str|None=None,   # obs column of doses: numbers, or "d1+d2" for combinations; None: dose 1
                   layer:str|None=None,      # layer holding the expression; None: adata.X
                   split_key:str|None=None,  # obs column of splits ('train', 'validation', 'test', 'heldout'), e.g. from `add_split`
-                  likelihood:str|None=None, # if given, refuse non-integer values for a count likelihood ('nb', 'zinb', 'poisson')
+                  likelihood:str|None=None, # if given, refuse non-integer values for a count likelihood ('nb' or 'zinb')
                   unused_categories:str='raise', # unused categorical levels: 'raise', or 'ignore' (left out of the vocabulary, reported)
                   n_latent_tx:int|None=None, # if given, check sufficient variability for this z_tx size
                   combination_sep:str='+',  # separator of combinations in labels and doses

@@ -264,15 +264,16 @@ def ci_battery(tests:dict,               # name -> (x, y, strata) for `condition
                n_permutations:int=200,   # permutations per stratum
                max_cells:int=300,        # cells subsampled per stratum
                seed:int=0,               # seed
-              )->pd.DataFrame:           # per test: p_value, p_holm, reject, n_strata
+              )->pd.DataFrame:           # per test: p_value (Fisher), p_holm, reject, n_strata, frac_strata_rejected (at alpha, uncorrected)
     "Run several conditional-independence tests and Holm-correct them as a family"
     if not isinstance(tests, dict) or not tests: raise ValueError("tests must be a non-empty dict name -> (x, y, strata).")
     rows = {name: conditional_independence_test(*args, n_permutations=n_permutations, max_cells=max_cells, seed=seed)
             for name, args in tests.items()}
-    out = pd.DataFrame({'p_value': [r['p_value'] for r in rows.values()], 'n_strata': [r['n_strata'] for r in rows.values()]}, index=list(rows))
+    out = pd.DataFrame({'p_value': [r['p_value'] for r in rows.values()], 'n_strata': [r['n_strata'] for r in rows.values()],
+                        'frac_strata_rejected': [np.mean(np.array(list(r['stratum_p'].values())) < alpha) for r in rows.values()]}, index=list(rows))
     out['p_holm'] = holm(out.p_value)
     out['reject'] = out.p_holm <= alpha
-    return out[['p_value', 'p_holm', 'reject', 'n_strata']]
+    return out[['p_value', 'p_holm', 'reject', 'n_strata', 'frac_strata_rejected']]
 
 # %% ../nbs/06_metrics.ipynb #e0037ee3
 def log_normalize(counts, # (cells, genes) counts or count-like means, dense or sparse
@@ -446,9 +447,4 @@ def ci_tests(latents:dict,              # {'z_x': ..., 'z_t': ..., 'z_tx': ...} 
     missing = {'z_x', 'z_t', 'z_tx'} - set(latents)
     if missing: raise ValueError(f"latents lacks the blocks {sorted(missing)}; pass {{'z_x': ..., 'z_t': ..., 'z_tx': ...}}.")
     tests = {'z_x ⟂ z_tx | x': (latents['z_x'], latents['z_tx'], covariate), 'z_t ⟂ z_tx | t': (latents['z_t'], latents['z_tx'], treatment)}
-    res = {k: conditional_independence_test(*v, n_permutations=n_permutations, max_cells=max_cells, seed=seed) for k, v in tests.items()}
-    out = pd.DataFrame({'p_value': [r['p_value'] for r in res.values()], 'n_strata': [r['n_strata'] for r in res.values()],
-                        'frac_strata_rejected': [np.mean(np.array(list(r['stratum_p'].values())) < alpha) for r in res.values()]}, index=list(res))
-    out['p_holm'] = holm(out.p_value)
-    out['reject'] = out.p_holm <= alpha
-    return out[['p_value', 'p_holm', 'reject', 'n_strata', 'frac_strata_rejected']].rename_axis('test')
+    return ci_battery(tests, alpha, n_permutations, max_cells, seed).rename_axis('test')

@@ -202,10 +202,7 @@ def simulate_cells(adata:ad.AnnData,                  # an AnnData made by `simu
     sim, params = dict(adata.uns['simulation']['design']), adata.uns['simulation']['params']
     cells_per_condition = sim['cells_per_condition'] if cells_per_condition is None else cells_per_condition
     _check_positive_int('cells_per_condition', cells_per_condition); _check_positive_int('seed', seed, 0)
-    lines = [f'line{i}' for i in range(sim['n_cell_lines'])]
-    table = np.zeros((sim['n_treatments'], sim['n_cell_lines']), bool)
-    held = np.asarray(sim['heldout']).reshape(-1, 2)
-    table[np.array([int(h[4:]) - 1 for h in held[:, 0]], int), np.array([lines.index(h) for h in held[:, 1]], int)] = True
+    table = _heldout_table(np.asarray(sim['heldout']).reshape(-1, 2).tolist(), sim['n_treatments'], sim['n_cell_lines'], None)
     design = _design(sim['n_cell_lines'], sim['n_treatments'], sim['n_batches'], list(sim['doses']))
     sim['cells_per_condition'], sim['seed_cells'] = int(cells_per_condition), int(seed)
     rng = np.random.default_rng([sim['seed'], 2, seed])
@@ -233,12 +230,12 @@ def counterfactual_expression(adata:ad.AnnData,            # cells made by `simu
     if (t < 0).any() or (line < 0).any() or (batch < 0).any():
         raise ValueError("Some cells have treatment, cell_line or batch labels the simulation does not know; were the obs columns edited?")
     x = line*max(sim['n_batches'], 1) + batch
-    d_old = np.where(t > 0, obs['dose'].to_numpy(float), 1.)[:, None]
-    eps_t = (adata.obsm['z_t'] - d_old*params['mu_t'][t])/params['sigma_t'][t]
-    eps_tx = (adata.obsm['z_tx'] - d_old*params['mu_tx'][t, x])/params['sigma_tx'][t, x]
-    d_new = dose if new_t else 1.
-    z = np.hstack([adata.obsm['z_x'], d_new*params['mu_t'][new_t] + params['sigma_t'][new_t]*eps_t,
-                   d_new*params['mu_tx'][new_t, x] + params['sigma_tx'][new_t, x]*eps_tx])
+    # each cell's noises, by inverting z = mean + scale*eps of `_latents`; then the same noises under the new treatment
+    z_obs = [adata.obsm[f'z_{b}'].astype(float) for b in ('x', 't', 'tx')]
+    noise = lambda v: {f'eps_{b}': np.full_like(z, v) for b, z in zip(('x', 't', 'tx'), z_obs)}
+    mean, shifted = (_latents(params, t, x, obs['dose'].to_numpy(float), noise(v)) for v in (0., 1.))
+    eps = {k: (z - m)/(s - m) for k, z, m, s in zip(noise(0.), z_obs, mean, shifted)}
+    z = np.hstack(_latents(params, np.full(len(obs), new_t), x, np.full(len(obs), dose), eps))
     if library_size is None:
         pos = pd.Index(noises['obs_names']).get_indexer(adata.obs_names)
         if (pos < 0).any():

@@ -17,7 +17,7 @@ from fastcore.basics import patch
 from tqdm import tqdm
 import fcr
 from .core import set_seed, get_device
-from .data import setup_anndata, get_registry, encode_cells, check_compatible, parse_treatments, scan_matrix, require_counts, FCRDataset, epoch_order, _dense
+from .data import setup_anndata, get_registry, encode_cells, check_compatible, parse_treatments, dose_vectors, require_counts, FCRDataset, epoch_order, _dense
 from .distributed import init_distributed, all_reduce_sum, data_parallel
 from .model import FCRModule
 
@@ -33,7 +33,6 @@ class FCR:
                  **kwargs):            # passed to `FCRModule`: weights (beta, w_sim, w_cls, w_adv, ...), switches, widths
         reg = get_registry(adata)
         likelihood = likelihood or ('nb' if reg['is_counts'] else 'normal')
-        if likelihood not in ('nb', 'zinb', 'normal'): raise ValueError(f"FCR supports likelihood 'nb', 'zinb' or 'normal', got {likelihood!r}.")
         require_counts(reg['is_counts'], likelihood)
         self._build(reg, dict(n_latent_x=n_latent_x, n_latent_t=n_latent_t, n_latent_tx=n_latent_tx, likelihood=likelihood, **kwargs))
         self.adata = adata
@@ -216,13 +215,15 @@ def _cells(self:FCR, adata=None, chunk:int=4096):
         adata = self.adata
     elif adata is not self.adata: check_compatible(adata, reg)
     X = adata.X if reg['layer'] is None else adata.layers[reg['layer']]
-    stats = scan_matrix(X)
-    if stats['nonfinite'].any(): raise ValueError(f"The expression has NaN or infinite values in {int(stats['nonfinite'].sum())} cells. Remove or fix them first.")
     enc = encode_cells(adata, reg)
-    for s in range(0, adata.n_obs, chunk):
+    for s in range(0, adata.n_obs, chunk):  # one read of each chunk: values checked, library sizes summed, then encoded
         e = min(s + chunk, adata.n_obs)
+        y = _dense(X[s:e])
+        bad = ~np.isfinite(y).all(1)
+        if bad.any(): raise ValueError(f"The expression has NaN or infinite values in cell {adata.obs_names[s + bad.argmax()]!r} (and {int(bad.sum()) - 1} more in rows {s}..{e - 1}). Remove or fix them first.")
+        lib = y.sum(1, dtype=np.float64).astype(np.float32)  # as `scan_matrix` sums them for training
         t = enc['t_table'][enc['t_code'][s:e]]  # per chunk: a cells x treatments table of the whole file can be large
-        yield tuple(torch.from_numpy(np.ascontiguousarray(v)) for v in (_dense(X[s:e]), stats['lib'][s:e], t, enc['x'][s:e]))
+        yield tuple(torch.from_numpy(np.ascontiguousarray(v)) for v in (y, lib, t, enc['x'][s:e]))
 
 # %% ../nbs/05_train.ipynb #95772d45
 BLOCKS = {'x': ['x'], 't': ['t'], 'tx': ['tx'], 'all': ['x', 't', 'tx']}
@@ -259,10 +260,7 @@ def _query_treatment(self:FCR, treatment:str, dose, n:int)->tuple:
     "The dose-scaled treatment vector and canonical condition of a query"
     reg = self.registry
     table, _ = parse_treatments([treatment], None if dose is None else [dose], reg['control_value'], reg['combination_sep'])
-    unknown = [p for p in table.parts[0] if p not in reg['treatments']]
-    if unknown: raise ValueError(f"Unknown treatment {unknown}: known treatments are {reg['treatments']} (and the control {reg['control_value']!r}).")
-    t = np.zeros(len(reg['treatments']), np.float32)
-    for p, d in zip(table.parts[0], table.doses[0]): t[reg['treatments'].index(p)] = d
+    t = dose_vectors(table.parts, table.doses, reg['treatments'])
     return torch.from_numpy(np.tile(t, (n, 1))), table.condition[0], '+'.join(f'{d:g}' for d in table.doses[0]) or '0'
 
 # %% ../nbs/05_train.ipynb #94dc0d50
@@ -307,9 +305,8 @@ def predict_counterfactual(self:FCR,
         obs[f'source_{k}'] = src.obs[k].astype(str).to_numpy()
         obs[k] = str(covariates[k]) if k in covariates else obs[f'source_{k}']
     obs[f'source_{reg["treatment_key"]}'] = src.obs[reg['treatment_key']].astype(str).to_numpy()
-    seen = {tuple(c) for c in self.seen_combinations}
-    keys = [tuple([condition] + row) for row in obs[reg['covariate_keys']].astype(str).values.tolist()]
-    obs['seen_combination'] = [k in seen for k in keys]
+    query = pd.MultiIndex.from_arrays([np.full(len(obs), condition)] + [obs[k].astype(str).to_numpy() for k in reg['covariate_keys']])
+    obs['seen_combination'] = query.isin(pd.MultiIndex.from_tuples([tuple(c) for c in self.seen_combinations]))
     scale = 'log-normalised mean' if mod.likelihood == 'normal' else ('sampled counts' if sample_counts else
             'expected counts at ' + ('each cell\'s library size' if library_size is None else f'library size {library_size:g}'))
     out = ad.AnnData(torch.cat(preds).numpy(), obs=obs, var=pd.DataFrame(index=pd.Index(reg['var_names'])))
