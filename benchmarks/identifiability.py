@@ -222,12 +222,13 @@ def sweep_conditions(cfg, fcr_kwargs, out, log, workers=1, threads=1):
 
 
 def interaction_job(job):
-    "One point of the interaction sweep: held-out counterfactual error of one model at interaction a"
+    "One point of the interaction sweep: held-out counterfactual error (and MCC) of one model at interaction a"
     a, ds, name, cfg, fcr_kwargs = job
     train, fresh = make_data(ds, cfg['cells_per_condition'], interaction=a)
     model, secs = train_model(name, train, ds, cfg['max_epochs'], fcr_kwargs, cfg['batch_size'])
-    row = dict(model=name, interaction=a, seed=ds, train_seconds=secs) | counterfactual_scores(model, fresh, set(HELDOUT))
-    print(f"  interaction sweep: {name} a={a} seed {ds}: held-out cf MSE {row['cf_cell_mse_heldout']:.4f}", flush=True)
+    ident, _, _ = evaluate(model, fresh, cfg, ds, full_eval=False)  # MCC too: does a drug-only part of z_tx's prior (a < 1) blur the blocks?
+    row = dict(model=name, interaction=a, seed=ds, train_seconds=secs) | counterfactual_scores(model, fresh, set(HELDOUT)) | ident
+    print(f"  interaction sweep: {name} a={a} seed {ds}: held-out cf MSE {row['cf_cell_mse_heldout']:.4f}, MCC(z_tx) {row['mcc_tx_pearson']:.3f}", flush=True)
     return row
 
 
@@ -267,6 +268,7 @@ def figures(runs, matrices, sweep_c, sweep_i, out):
     if sweep_i is not None:
         _sweep_plot(sweep_i, 'interaction', 'cf_cell_mse_heldout', 'interaction a', 'held-out counterfactual MSE', 'Counterfactuals vs interaction',
                     out/'cf_vs_interaction.png')
+        _sweep_plot(sweep_i, 'interaction', 'mcc_tx_pearson', 'interaction a', 'MCC(z_tx)', 'Identifiability vs interaction', out/'mcc_vs_interaction.png')
 
 
 SUMMARY_COLS = ['mcc_tx_pearson', 'mcc_tx_all_coords', 'mcc_tx_spearman', 'mcc_tx_heldout_combos', 'r2_all_min', 'cond_diag_min', 'cond_offdiag_max',

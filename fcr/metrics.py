@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['RESOLUTIONS', 'sufficient_variability', 'mcc', 'block_r2', 'leakage_matrix', 'conditional_leakage', 'hsic',
            'conditional_independence_test', 'holm', 'ci_battery', 'log_normalize', 'top_shift_genes', 'response_scores',
-           'rank_degs', 'e_distance', 'counterfactual_table', 'clustering_scores', 'ci_tests']
+           'rank_degs', 'e_distance', 'counterfactual_table', 'clustering_scores', 'label_agreement', 'ci_tests']
 
 # %% ../nbs/06_metrics.ipynb #4b74eb87
 import numpy as np
@@ -405,6 +405,15 @@ def counterfactual_table(model,             # a trained `fcr.FCR` (anything with
 # %% ../nbs/06_metrics.ipynb #c2cd3431
 RESOLUTIONS = (0.05, 0.1, 0.2, 0.4, 0.7, 1.0, 1.5, 2.0)  # the Leiden resolutions `clustering_scores` searches by default
 
+def _labellings(labels, n=None):
+    "Labellings as string arrays of one length (n, or that of the first), with no missing values"
+    labels = {k: pd.Series(np.asarray(v, dtype=object).ravel()) for k, v in labels.items()}
+    n = len(next(iter(labels.values()))) if n is None else n
+    bad = {k: len(v) for k, v in labels.items() if len(v) != n}
+    if bad: raise ValueError(f"Each labelling must give one label per cell ({n} cells); got lengths {bad}.")
+    if any(v.isna().any() for v in labels.values()): raise ValueError("labels contain missing values; give every cell a label.")
+    return {k: v.astype(str).to_numpy() for k, v in labels.items()}
+
 def clustering_scores(latents:dict,          # {block name: (cells, d) array}, e.g. {'z_x': ..., 'z_t': ..., 'z_tx': ...}
                       labels:dict,           # {label name: (cells,) labels}, e.g. {'cell line': ..., 'treatment': ..., 'combination': ...}
                       resolution:float=None, # Leiden resolution (higher: more clusters); None: the best over `RESOLUTIONS`, per labelling
@@ -414,10 +423,7 @@ def clustering_scores(latents:dict,          # {block name: (cells, d) array}, e
     "NMI and ARI between Leiden clusters of each latent block and each labelling of the cells"
     latents = _blocks(latents, 'latents')
     n = len(next(iter(latents.values())))
-    labels = {k: pd.Series(np.asarray(v, dtype=object).ravel()) for k, v in labels.items()}
-    bad = {k: len(v) for k, v in labels.items() if len(v) != n}
-    if bad: raise ValueError(f"Each labelling must give one label per cell ({n} cells); got lengths {bad}.")
-    if any(v.isna().any() for v in labels.values()): raise ValueError("labels contain missing values; give every cell a label.")
+    labels = _labellings(labels, n)
     rows = {}
     for name, z in latents.items():  # a loop over the three blocks
         a = ad.AnnData(np.zeros((n, 1), dtype=np.float32)); a.obsm['z'] = z
@@ -428,11 +434,20 @@ def clustering_scores(latents:dict,          # {block name: (cells, d) array}, e
             clusterings.append(a.obs['leiden'].to_numpy())
         rows[name] = {}
         for k, v in labels.items():
-            v = v.astype(str).to_numpy()
             best = max(clusterings, key=lambda cl: normalized_mutual_info_score(v, cl))
             rows[name] |= {f'NMI {k}': normalized_mutual_info_score(v, best), f'ARI {k}': adjusted_rand_score(v, best), f'clusters {k}': len(set(best))}
     out = pd.DataFrame.from_dict(rows, orient='index')
     return out[[f'{m} {k}' for m in ('NMI', 'ARI', 'clusters') for k in labels]].rename_axis('block')
+
+# %% ../nbs/06_metrics.ipynb #34e1e0b8
+def label_agreement(labels:dict, # {label name: (cells,) labels}, as for `clustering_scores`
+                   )->pd.DataFrame: # rows: each labelling used as the clusters; columns as `clustering_scores` ('NMI <label>', 'ARI <label>', 'clusters <label>')
+    "What a block whose clusters were exactly one labelling would score against each labelling: the reference for `clustering_scores`"
+    if not labels: raise ValueError("Pass at least one labelling, e.g. {'cell line': ..., 'treatment': ...}.")
+    labels = _labellings(labels)
+    rows = {name: {f'{m} {k}': f(v, part) for k, v in labels.items() for m, f in (('NMI', normalized_mutual_info_score), ('ARI', adjusted_rand_score))}
+                  | {f'clusters {k}': len(set(part)) for k in labels} for name, part in labels.items()}
+    return pd.DataFrame.from_dict(rows, orient='index')[[f'{m} {k}' for m in ('NMI', 'ARI', 'clusters') for k in labels]].rename_axis('labels as clusters')
 
 # %% ../nbs/06_metrics.ipynb #75769536
 def ci_tests(latents:dict,              # {'z_x': ..., 'z_t': ..., 'z_tx': ...} learned blocks
