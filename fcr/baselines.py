@@ -31,7 +31,9 @@ def baseline_predictions(X:np.ndarray,       # (cells, genes) log-normalised pro
                         )->dict:             # {'control mean': profile, 'additive shift': profile}
     "The two no-learning predictions of a held-out (treatment, covariate) mean profile"
     treatment, covariate = np.asarray(treatment).astype(str), np.asarray(covariate).astype(str)
+    control_value, target_treatment, target_covariate = str(control_value), str(target_treatment), str(target_covariate)
     control, treated = treatment == control_value, treatment == target_treatment
+    if not treated.any(): raise ValueError(f"No cells of treatment {target_treatment!r} among the training cells: the additive-shift baseline needs it in other covariates.")
     ctrl = group_means(X[control], covariate[control])         # one control mean per covariate
     if target_covariate not in ctrl.index:
         raise ValueError(f"No control cells for covariate {target_covariate!r}: the baselines need them. Known covariates with controls: {sorted(ctrl.index)}.")

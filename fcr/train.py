@@ -221,7 +221,7 @@ def _cells(self:FCR, adata=None, chunk:int=4096):
         y = _dense(X[s:e])
         bad = ~np.isfinite(y).all(1)
         if bad.any(): raise ValueError(f"The expression has NaN or infinite values in cell {adata.obs_names[s + bad.argmax()]!r} (and {int(bad.sum()) - 1} more in rows {s}..{e - 1}). Remove or fix them first.")
-        lib = y.sum(1, dtype=np.float64).astype(np.float32)  # as `scan_matrix` sums them for training
+        lib = y.sum(1, dtype=np.float64).astype(np.float32)  # library sizes, stored as float32 like `scan_matrix`'s
         t = enc['t_table'][enc['t_code'][s:e]]  # per chunk: a cells x treatments table of the whole file can be large
         yield tuple(torch.from_numpy(np.ascontiguousarray(v)) for v in (y, lib, t, enc['x'][s:e]))
 
@@ -306,7 +306,8 @@ def predict_counterfactual(self:FCR,
         obs[k] = str(covariates[k]) if k in covariates else obs[f'source_{k}']
     obs[f'source_{reg["treatment_key"]}'] = src.obs[reg['treatment_key']].astype(str).to_numpy()
     query = pd.MultiIndex.from_arrays([np.full(len(obs), condition)] + [obs[k].astype(str).to_numpy() for k in reg['covariate_keys']])
-    obs['seen_combination'] = query.isin(pd.MultiIndex.from_tuples([tuple(c) for c in self.seen_combinations]))
+    seen = [tuple(c) for c in self.seen_combinations]
+    obs['seen_combination'] = query.isin(pd.MultiIndex.from_tuples(seen)) if seen else False
     scale = 'log-normalised mean' if mod.likelihood == 'normal' else ('sampled counts' if sample_counts else
             'expected counts at ' + ('each cell\'s library size' if library_size is None else f'library size {library_size:g}'))
     out = ad.AnnData(torch.cat(preds).numpy(), obs=obs, var=pd.DataFrame(index=pd.Index(reg['var_names'])))
