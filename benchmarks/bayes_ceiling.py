@@ -20,16 +20,14 @@ import numpy as np
 import pandas as pd
 sys.path.insert(0, str(Path(__file__).parent))
 import identifiability as bench
-from fcr.simulate import _proportions
+from fcr.simulate import _proportions, simulated_codes
 from fcr.metrics import mcc
 
 
 def posterior_means(cells, n_draws, rng):
     "Importance-sampled E[z | y, t, x] of every cell of `cells` (an AnnData from fcr.simulate), and each cell's effective sample size"
-    sim, params, noises = (cells.uns['simulation'][k] for k in ('design', 'params', 'noises'))
-    names = ['control'] + [f'drug{i}' for i in range(1, sim['n_treatments'] + 1)], [f'line{i}' for i in range(sim['n_cell_lines'])]
-    t, x = (pd.Categorical(cells.obs[k].astype(str), categories=c).codes for k, c in zip(('treatment', 'cell_line'), names))
-    lib = np.exp(noises['log_library'][pd.Index(noises['obs_names']).get_indexer(cells.obs_names)])
+    sim, params = cells.uns['simulation']['design'], cells.uns['simulation']['params']
+    t, x, lib = simulated_codes(cells)
     y, theta = np.asarray(cells.X, dtype=float), sim['dispersion']
     means, ess = [], []
     for i in range(cells.n_obs):  # one cell at a time: n_draws x genes per cell keeps memory flat

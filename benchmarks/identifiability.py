@@ -72,9 +72,8 @@ def train_model(name, train, seed, epochs, fcr_kwargs, batch_size=512):
 
 
 def latents(model, cells):
-    z = model.get_latent_representation(cells, 'all')
-    e = np.cumsum([0] + [DIMS[f'n_latent_{b[2:]}'] for b in BLOCKS])
-    return {b: z[:, a:c] for b, a, c in zip(BLOCKS, e[:-1], e[1:])} | {'all': z}
+    z = model.get_latent_blocks(cells)
+    return z | {'all': np.hstack(list(z.values()))}
 
 
 def counterfactual_scores(model, fresh, heldout):

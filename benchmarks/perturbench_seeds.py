@@ -32,8 +32,7 @@ def run(job):
     model = FCR(adata, **kwargs).train(max_epochs=epochs, seed=seed, progress_bar=False)
     secs = time.time() - t0
     seen = adata[adata.obs['fcr_split'].to_numpy() != 'heldout']
-    z = model.get_latent_representation(seen, block='all'); dx, dt, _ = model.module.n_latent
-    blocks = {'z_x': z[:, :dx], 'z_t': z[:, dx:dx+dt], 'z_tx': z[:, dx+dt:]}
+    blocks = model.get_latent_blocks(seen)
     line, pert = seen.obs['cell_type'].astype(str).to_numpy(), seen.obs['perturbation_typed'].astype(str).to_numpy()
     labels = {'cell line': line, 'perturbation': pert, 'combination': np.char.add(np.char.add(pert, '|'), line)}
     scores = clustering_scores(blocks, labels, seed=seed)

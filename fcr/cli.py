@@ -10,6 +10,7 @@ __all__ = ['UsageError', 'prepare_output', 'read_h5ad', 'environment', 'run_demo
 import argparse, json, os, platform, subprocess, sys, time
 from importlib.metadata import version
 from pathlib import Path
+import numpy as np
 import pandas as pd
 import anndata as ad
 import torch
@@ -99,10 +100,11 @@ def run_demo(out:str|Path='fcr_demo', # output folder
     say("fcr demo: evaluating on fresh cells")
     seen = fresh[~fresh.obs['heldout'].to_numpy()].copy()
     truth = {k: seen.obsm[k] for k in ('z_x', 'z_t', 'z_tx')}
-    learned = {k: model.get_latent_representation(seen, block=b) for k, b in (('z_x', 'x'), ('z_t', 't'), ('z_tx', 'tx'))}
+    learned = model.get_latent_blocks(seen)
     rows = []
     for name, m in (('FCR', model), ('plain VAE', vae)):
-        z_all, z_blk = m.get_latent_representation(seen, block='all'), m.get_latent_representation(seen, block='tx')
+        blocks = learned if m is model else m.get_latent_blocks(seen)
+        z_all, z_blk = np.hstack(list(blocks.values())), blocks['z_tx']
         rows.append({'model': name, 'MCC z_tx, all coordinates': mcc(truth['z_tx'], z_all, split=True),
                      'MCC z_tx, own z_tx block': mcc(truth['z_tx'], z_blk, split=True),
                      'Spearman, all coordinates': mcc(truth['z_tx'], z_all, 'spearman', split=True),
@@ -198,7 +200,7 @@ def run_train(data:str|Path,          # input .h5ad
     r = Report(f'fcr train: {Path(data).name}')
     r.heading('Data and design').code(str(report))
     r.heading('Training').figure(plot_history(model.history), 'Loss terms per epoch, training and validation.', 'history')
-    lat = {f'z_{b}': model.get_latent_representation(adata, block=b) for b in ('x', 't', 'tx')}
+    lat = model.get_latent_blocks(adata)
     r.heading('Latent blocks').figure(plot_blocks(lat, {k: adata.obs[k] for k in covariate_keys[:1] + [treatment_key]}), 'z_x should separate the covariate, z_t the treatment.', 'blocks')
     if pairs:
         train_mask = (adata.obs['fcr_split'].astype(str) == 'train').to_numpy()
@@ -261,7 +263,7 @@ def run_evaluate(model_dir:str|Path, # a folder written by `fcr train`
     with_controls = set(x_lab[t_lab == reg['control_value']])  # covariate groups that have controls to predict from
     unseen = [p for p in sorted(set(zip(t_lab, x_lab))) if p[0] != reg['control_value'] and p not in seen and p[1] in with_controls][:max_combinations]
     r = Report(f'fcr evaluate: {Path(data).name}')
-    lat = {f'z_{b}': model.get_latent_representation(adata, block=b) for b in ('x', 't', 'tx')}
+    lat = model.get_latent_blocks(adata)
     r.heading('Latent blocks').figure(plot_blocks(lat, {reg['covariate_keys'][0]: adata.obs[reg['covariate_keys'][0]], reg['treatment_key']: adata.obs[reg['treatment_key']]}),
                                       'Each block should separate cells by its own label.', 'blocks')
     metrics = {'command': 'evaluate', 'data': str(data), 'unseen_combinations': [list(p) for p in unseen], 'environment': environment()}

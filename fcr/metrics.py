@@ -381,6 +381,7 @@ def counterfactual_table(model,             # a trained `fcr.FCR` (anything with
     in_combo = np.zeros(adata.n_obs, bool)
     for t, x in combinations: in_combo |= (t_lab == t) & (x_lab == x)
     learn = ~in_combo if train_mask is None else np.asarray(train_mask) & ~in_combo
+    X_learn, t_learn, x_learn = X[learn], t_lab[learn], x_lab[learn]  # what the baselines may see, copied once
     counts = model.module.likelihood != 'normal'
     rows, profiles = [], {}
     for t, x in combinations:  # a loop over a few held-out combinations
@@ -391,7 +392,7 @@ def counterfactual_table(model,             # a trained `fcr.FCR` (anything with
         pred = model.predict_counterfactual(adata[controls], treatment=t, sample_counts=counts)
         cells = {'FCR': log_normalize(pred.X) if counts else np.asarray(pred.X, dtype=np.float64)}
         c, y = X[controls].mean(0), X[target].mean(0)
-        for method, p in baseline_predictions(X[learn], t_lab[learn], x_lab[learn], t, x, ctrl).items():
+        for method, p in baseline_predictions(X_learn, t_learn, x_learn, t, x, ctrl).items():
             cells[method] = X[controls] + (p - c)
         degs = top_shift_genes(c, y, n_top) if deg_method == 'shift' else rank_degs(X, target, controls, n_top, deg_method)
         mu, axes = _pca_basis(X[target | controls], n_pcs)

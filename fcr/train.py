@@ -220,7 +220,7 @@ def _cells(self:FCR, adata=None, chunk:int=4096):
         e = min(s + chunk, adata.n_obs)
         y = _dense(X[s:e])
         bad = ~np.isfinite(y).all(1)
-        if bad.any(): raise ValueError(f"The expression has NaN or infinite values in cell {adata.obs_names[s + bad.argmax()]!r} (and {int(bad.sum()) - 1} more in rows {s}..{e - 1}). Remove or fix them first.")
+        if bad.any(): raise ValueError(f"The expression has NaN or infinite values in cell {adata.obs_names[s + bad.argmax()]!r}{f' and {int(bad.sum()) - 1} more in rows {s}..{e - 1}' if bad.sum() > 1 else ''}. Remove or fix them first.")
         lib = y.sum(1, dtype=np.float64).astype(np.float32)  # library sizes, stored as float32 like `scan_matrix`'s
         t = enc['t_table'][enc['t_code'][s:e]]  # per chunk: a cells x treatments table of the whole file can be large
         yield tuple(torch.from_numpy(np.ascontiguousarray(v)) for v in (y, lib, t, enc['x'][s:e]))
@@ -245,14 +245,22 @@ def get_latent_representation(self:FCR,
     return torch.cat(out).numpy()
 
 @patch
+def get_latent_blocks(self:FCR,
+                      adata:ad.AnnData=None, # cells to encode (None: the training AnnData)
+                      give_mean:bool=True,   # posterior means (True) or one posterior sample
+                     )->dict:                # {'z_x', 'z_t', 'z_tx'}: (cells, block width) arrays
+    "The three blocks of each cell from one pass of the encoders, by name"
+    z = self.get_latent_representation(adata, 'all', give_mean)
+    ends = np.cumsum(self.module.n_latent)
+    return dict(zip(('z_x', 'z_t', 'z_tx'), np.split(z, ends[:-1], axis=1)))
+
+@patch
 def write_latents(self:FCR,
                   adata:ad.AnnData=None, # where to write (None: the training AnnData); encoded with its own labels
                  )->None:
     "Write the three blocks' posterior means to obsm['X_fcr_zx'], obsm['X_fcr_zt'], obsm['X_fcr_ztx']"
     adata = self.adata if adata is None else adata
-    z = self.get_latent_representation(adata, 'all')
-    dx, dt, _ = self.module.n_latent
-    adata.obsm['X_fcr_zx'], adata.obsm['X_fcr_zt'], adata.obsm['X_fcr_ztx'] = z[:, :dx], z[:, dx:dx+dt], z[:, dx+dt:]
+    for name, z in self.get_latent_blocks(adata).items(): adata.obsm[f"X_fcr_{name.replace('_', '')}"] = z
 
 # %% ../nbs/05_train.ipynb #382c1283
 @patch
