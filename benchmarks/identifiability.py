@@ -157,9 +157,10 @@ def mean_std(df, by, cols):
 
 
 def pool_map(fn, jobs, workers, threads):
-    "fn over jobs, in order: in this process, or in `workers` fresh processes with `threads` torch threads each"
+    "fn over jobs, in order: in this process, or `workers` at a time, each job in a fresh process with `threads` torch threads"
     if workers <= 1: return [fn(j) for j in jobs]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn'), initializer=torch.set_num_threads, initargs=(threads,)) as ex:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn'), initializer=torch.set_num_threads, initargs=(threads,),
+                             max_tasks_per_child=1) as ex:   # nothing a job leaves in its process can reach the next one
         return list(ex.map(fn, jobs))
 
 

@@ -5,7 +5,8 @@
 # %% auto #0
 __all__ = ['RESOLUTIONS', 'sufficient_variability', 'mcc', 'block_r2', 'leakage_matrix', 'conditional_leakage', 'hsic',
            'conditional_independence_test', 'holm', 'ci_battery', 'log_normalize', 'top_shift_genes', 'response_scores',
-           'rank_degs', 'e_distance', 'counterfactual_table', 'clustering_scores', 'label_agreement', 'ci_tests']
+           'rank_degs', 'e_distance', 'counterfactual_table', 'clustering_scores', 'label_agreement',
+           'interaction_strength', 'ci_tests']
 
 # %% ../nbs/06_metrics.ipynb #4b74eb87
 import numpy as np
@@ -449,6 +450,46 @@ def label_agreement(labels:dict, # {label name: (cells,) labels}, as for `cluste
     rows = {name: {f'{m} {k}': f(v, part) for k, v in labels.items() for m, f in (('NMI', normalized_mutual_info_score), ('ARI', adjusted_rand_score))}
                   | {f'clusters {k}': len(set(part)) for k in labels} for name, part in labels.items()}
     return pd.DataFrame.from_dict(rows, orient='index')[[f'{m} {k}' for m in ('NMI', 'ARI', 'clusters') for k in labels]].rename_axis('labels as clusters')
+
+# %% ../nbs/06_metrics.ipynb #628459da
+def interaction_strength(X,                # (cells, genes) log-normalised expression, dense or sparse
+                         treatment,        # (cells,) treatment label per cell
+                         covariate,        # (cells,) covariate label per cell (combine several keys into one label first)
+                         control:str,      # the control treatment's label
+                         min_cells:int=2,  # groups (and controls) with fewer cells have no variance and are left out
+                        )->pd.DataFrame:   # per treatment in >= 2 groups: n_groups, n_groups_too_small, n_cells, spread, noise, ratio, effect_ratio
+    "How much each treatment's shift from control differs between covariate groups, against what sampling noise alone would give"
+    labels = _labellings({'treatment': treatment, 'covariate': covariate}, n=X.shape[0])
+    t_lab, x_lab = labels['treatment'], labels['covariate']
+    if control not in set(t_lab): raise ValueError(f"No cell has the control label {control!r}; pass the control treatment's label.")
+    no_ctrl = sorted(set(x_lab[t_lab != control]) - set(x_lab[t_lab == control]))
+    if no_ctrl: raise ValueError(f"No control cells for covariate group(s) {no_ctrl}: a shift needs its group's controls. Drop those cells first.")
+    group, keys = pd.factorize(pd.MultiIndex.from_arrays([t_lab, x_lab]))
+    G = sp.csr_matrix((np.ones(len(group)), (group, np.arange(len(group)))), shape=(len(keys), len(group)))
+    n = np.asarray(G.sum(1)).ravel()
+    dense = lambda m: m.toarray() if sp.issparse(m) else np.asarray(m)
+    X = sp.csr_matrix(X, dtype=np.float64) if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+    mean = dense(G @ X)/n[:, None]
+    sq = dense(G @ (X.multiply(X) if sp.issparse(X) else X**2))/n[:, None]
+    var_of_mean = np.where(n > 1, ((sq - mean**2)*n[:, None]).sum(1)/np.maximum(n - 1, 1)/n, np.nan)   # summed over genes
+    g = pd.DataFrame({'t': keys.get_level_values(0), 'x': keys.get_level_values(1), 'n': n})
+    ctrl = pd.Series(np.arange(len(g)), index=g['x'])[g['t'].to_numpy() == control]
+    treated = g[g['t'] != control].assign(c=lambda d: ctrl.reindex(d['x']).to_numpy())
+    usable = (treated['n'] >= min_cells) & (g['n'].to_numpy()[treated['c']] >= min_cells)
+    small = (~usable).groupby(treated['t']).sum()
+    treated = treated[usable]
+    S = mean[treated.index] - mean[treated['c']]
+    V = var_of_mean[treated.index] + var_of_mean[treated['c']]
+    t_code, t_names = pd.factorize(treated['t'])
+    k = np.bincount(t_code)
+    S_bar = np.zeros((len(t_names), S.shape[1])); np.add.at(S_bar, t_code, S); S_bar /= k[:, None]
+    spread = np.bincount(t_code, ((S - S_bar[t_code])**2).sum(1))/np.maximum(k - 1, 1)
+    V_sum = np.bincount(t_code, V)
+    out = pd.DataFrame({'n_groups': k, 'n_groups_too_small': small.reindex(t_names).to_numpy(),
+                        'n_cells': np.bincount(t_code, treated['n']).astype(int), 'spread': spread, 'noise': V_sum/k}, index=pd.Index(t_names, name='treatment'))
+    out['ratio'] = out['spread']/out['noise']
+    out['effect_ratio'] = (S_bar**2).sum(1)/(V_sum/k**2)
+    return out[out['n_groups'] >= 2]
 
 # %% ../nbs/06_metrics.ipynb #75769536
 def ci_tests(latents:dict,              # {'z_x': ..., 'z_t': ..., 'z_tx': ...} learned blocks
