@@ -1,0 +1,110 @@
+"""The real-data tutorials' protocols over seeds and settings (issue 7's targets, beyond one run).
+
+`--data perturbench` follows nbs/tutorials/perturbench.ipynb: typed perturbations, the same four held-out combinations, FCR
+trained for at most 150 epochs; the seen cells' blocks clustered against the cell line, the perturbation and their combination.
+`--data kang` follows nbs/tutorials/kang.ipynb: the 2,000 most variable genes (chosen without the held-out cells), one cell
+type's stimulated cells held out per run (CD4T, then CD14+Mono), FCR trained for at most 150 epochs; the training cells' blocks
+clustered against the cell type, the condition and their combination, and the held-out state predicted from that cell type's
+controls (FCR against the additive-shift baseline, `fcr.metrics.counterfactual_table`).
+Blocks are clustered by Leiden with the resolution searched per label (`fcr.metrics.clustering_scores`); NMI is reported.
+
+A setting named `untrained` (or any setting run with --epochs 0) is not trained at all: FCR's encoders read the labels as well as
+the expression, so an untrained model's blocks show what the labels alone give the clustering scores.
+Needs the data in FCR_DATA_DIR (or ../shared/data).
+
+    python benchmarks/real_data_seeds.py --data perturbench                      # defaults, seeds 1-4
+    python benchmarks/real_data_seeds.py --data kang --seeds 0 1 --settings '{"untrained": {}, "label-free encoders": {"conditional_encoder": false}}'
+
+Writes <data>_runs.csv to --out (default benchmarks/results/, gitignored); two runs at a time, one thread each.
+"""
+import argparse, json, time, multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+import numpy as np
+import pandas as pd
+import scanpy as sc
+import torch
+from fcr.data import load_perturbench, load_kang2018, add_split, setup_anndata
+from fcr.train import FCR
+from fcr.metrics import clustering_scores, counterfactual_table
+
+PERTURBENCH_HELDOUT = [('MAP2K6(CRISPRi)', 'A172'), ('SGK1(CRISPRi)', 'T98G'), ('MAPK1(CRISPRi)', 'U87MG'), ('TGFBR2(CRISPRi)', 'A172')]
+KANG_HELDOUT_TYPES = ['CD4T', 'CD14+Mono']
+
+
+def combined(treatment, covariate):
+    "The labels of a run's cells: covariate, treatment and their combination 'treatment|covariate'"
+    t, x = treatment.astype(str).to_numpy(), covariate.astype(str).to_numpy()
+    return x, t, np.char.add(np.char.add(t, '|'), x)
+
+
+def fit(adata, setting, kwargs, seed, epochs):
+    "An FCR on `adata`, trained for at most `epochs` (none for the 'untrained' setting), and its training seconds"
+    torch.manual_seed(seed)
+    model, t0 = FCR(adata, **kwargs), time.time()
+    if epochs > 0 and setting != 'untrained': model.train(max_epochs=epochs, seed=seed, progress_bar=False)
+    return model, time.time() - t0
+
+
+def perturbench_run(setting, kwargs, seed, epochs, _):
+    "One PerturBench run: NMI of each block of the seen cells against the cell line, the perturbation and their combination"
+    adata = load_perturbench(typed=True, setup=True); add_split(adata, heldout=PERTURBENCH_HELDOUT, seed=0)
+    model, secs = fit(adata, setting, kwargs, seed, epochs)
+    seen = adata[adata.obs['fcr_split'].to_numpy() != 'heldout']
+    line, pert, combo = combined(seen.obs['perturbation_typed'], seen.obs['cell_type'])
+    scores = clustering_scores(model.get_latent_blocks(seen), {'cell line': line, 'perturbation': pert, 'combination': combo}, seed=seed)
+    return model, secs, scores, {}
+
+
+def kang_genes():
+    "The Kang tutorial's data: the 2,000 most variable genes, chosen without the stimulated cells of either held-out cell type"
+    full = load_kang2018(setup=False)
+    held_any = (full.obs['condition'] == 'stimulated').to_numpy() & full.obs['cell_type'].isin(KANG_HELDOUT_TYPES).to_numpy()
+    hvg = sc.pp.highly_variable_genes(full[~held_any], layer='log1p', n_top_genes=2000, inplace=False)
+    return full[:, hvg['highly_variable'].to_numpy()].copy()
+
+
+def kang_run(setting, kwargs, seed, epochs, cell_type):
+    "One Kang run without `cell_type`'s stimulated cells: NMI of each block of the training cells, and the prediction scores"
+    adata = kang_genes()
+    held = (adata.obs['condition'] == 'stimulated').to_numpy() & (adata.obs['cell_type'] == cell_type).to_numpy()
+    train = adata[~held].copy(); setup_anndata(train, 'condition', 'cell_type', likelihood='nb')
+    model, secs = fit(train, setting, kwargs, seed, epochs)
+    ct, cond, combo = combined(train.obs['condition'], train.obs['cell_type'])
+    scores = clustering_scores(model.get_latent_blocks(train), {'cell type': ct, 'condition': cond, 'combination': combo}, seed=seed)
+    pred = counterfactual_table(model, adata, [('stimulated', cell_type)], seed=seed)[0].set_index('method')
+    return model, secs, scores, {f'{m} {s}': round(float(pred.loc[m, s]), 3) for m in ('FCR', 'additive shift') for s in ('r2_top_deg', 'pearson_delta')}
+
+
+PROTOCOLS = {'perturbench': (perturbench_run, [None]), 'kang': (kang_run, KANG_HELDOUT_TYPES)}
+
+
+def run(job):
+    "One run of a protocol; a row of the CSV"
+    data, setting, kwargs, seed, epochs, held_out = job
+    torch.set_num_threads(1)
+    model, secs, scores, extra = PROTOCOLS[data][0](setting, kwargs, seed, epochs, held_out)
+    row = dict(setting=setting, seed=seed) | (dict(held_out=held_out) if held_out else {})
+    row |= dict(epochs=len(model.history), secs=round(secs), val=float(model.history['val_loss'].min()) if len(model.history) else np.nan)
+    row |= {f'{b} {c[4:]}': round(float(scores.loc[b, c]), 3) for b in scores.index for c in scores.columns if c.startswith('NMI ')} | extra
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--data', choices=list(PROTOCOLS), required=True, help='which tutorial protocol')
+    p.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3, 4], help='seeds (default 1 2 3 4; the tutorials ran seed 0)')
+    p.add_argument('--settings', default='{"defaults": {}}', help='JSON {name: FCR kwargs} (default: the defaults); "untrained" is not trained')
+    p.add_argument('--epochs', type=int, default=150, help='maximum epochs (default 150, as the tutorials)')
+    p.add_argument('--out', default='benchmarks/results', help='folder for <data>_runs.csv')
+    a = p.parse_args(argv)
+    jobs = [(a.data, name, kw, s, a.epochs, h) for name, kw in json.loads(a.settings).items() for s in a.seeds for h in PROTOCOLS[a.data][1]]
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context('spawn'), max_tasks_per_child=1) as ex:
+        df = pd.DataFrame(list(ex.map(run, jobs)))
+    Path(a.out).mkdir(parents=True, exist_ok=True); df.to_csv(Path(a.out)/f'{a.data}_runs.csv', index=False)
+    print(df.to_string(index=False))
+
+
+if __name__ == '__main__':
+    main()
