@@ -28,6 +28,7 @@ def posterior_means(cells, n_draws, rng):
     "Importance-sampled E[z | y, t, x] of every cell of `cells` (an AnnData from fcr.simulate), and each cell's effective sample size"
     sim, params = cells.uns['simulation']['design'], cells.uns['simulation']['params']
     t, x, lib = simulated_codes(cells)
+    if np.isnan(lib).any(): raise ValueError("Some cells' names are not those the simulator gave them, so their true library sizes are unknown; keep the simulated obs_names.")
     y, theta = np.asarray(cells.X, dtype=float), sim['dispersion']
     means, ess = [], []
     for i in range(cells.n_obs):  # one cell at a time: n_draws x genes per cell keeps memory flat

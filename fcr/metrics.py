@@ -451,16 +451,17 @@ def label_agreement(labels:dict, # {label name: (cells,) labels}, as for `cluste
                   | {f'clusters {k}': len(set(part)) for k in labels} for name, part in labels.items()}
     return pd.DataFrame.from_dict(rows, orient='index')[[f'{m} {k}' for m in ('NMI', 'ARI', 'clusters') for k in labels]].rename_axis('labels as clusters')
 
-# %% ../nbs/06_metrics.ipynb #628459da
+# %% ../nbs/06_metrics.ipynb #e012d83d
 def interaction_strength(X,                # (cells, genes) log-normalised expression, dense or sparse
                          treatment,        # (cells,) treatment label per cell
                          covariate,        # (cells,) covariate label per cell (combine several keys into one label first)
-                         control:str,      # the control treatment's label
-                         min_cells:int=2,  # groups (and controls) with fewer cells have no variance and are left out
-                        )->pd.DataFrame:   # per treatment in >= 2 groups: n_groups, n_groups_too_small, n_cells, spread, noise, ratio, effect_ratio
+                         control,          # the control treatment's label
+                         min_cells:int=2,  # groups (and controls) with fewer cells are left out of a row (at least 2: a variance needs two)
+                        )->pd.DataFrame:   # one row per treatment: n_groups, n_groups_too_small, n_cells, spread, noise, ratio, effect_ratio
     "How much each treatment's shift from control differs between covariate groups, against what sampling noise alone would give"
+    if min_cells < 2: raise ValueError(f"min_cells must be at least 2 (a group's variance needs two cells), got {min_cells}.")
     labels = _labellings({'treatment': treatment, 'covariate': covariate}, n=X.shape[0])
-    t_lab, x_lab = labels['treatment'], labels['covariate']
+    t_lab, x_lab, control = labels['treatment'], labels['covariate'], str(control)
     if control not in set(t_lab): raise ValueError(f"No cell has the control label {control!r}; pass the control treatment's label.")
     no_ctrl = sorted(set(x_lab[t_lab != control]) - set(x_lab[t_lab == control]))
     if no_ctrl: raise ValueError(f"No control cells for covariate group(s) {no_ctrl}: a shift needs its group's controls. Drop those cells first.")
@@ -471,25 +472,28 @@ def interaction_strength(X,                # (cells, genes) log-normalised expre
     X = sp.csr_matrix(X, dtype=np.float64) if sp.issparse(X) else np.asarray(X, dtype=np.float64)
     mean = dense(G @ X)/n[:, None]
     sq = dense(G @ (X.multiply(X) if sp.issparse(X) else X**2))/n[:, None]
-    var_of_mean = np.where(n > 1, ((sq - mean**2)*n[:, None]).sum(1)/np.maximum(n - 1, 1)/n, np.nan)   # summed over genes
+    var_of_mean = ((sq - mean**2)*n[:, None]).sum(1)/np.maximum(n - 1, 1)/n   # summed over genes; only used where n >= min_cells >= 2
     g = pd.DataFrame({'t': keys.get_level_values(0), 'x': keys.get_level_values(1), 'n': n})
     ctrl = pd.Series(np.arange(len(g)), index=g['x'])[g['t'].to_numpy() == control]
     treated = g[g['t'] != control].assign(c=lambda d: ctrl.reindex(d['x']).to_numpy())
-    usable = (treated['n'] >= min_cells) & (g['n'].to_numpy()[treated['c']] >= min_cells)
-    small = (~usable).groupby(treated['t']).sum()
-    treated = treated[usable]
-    S = mean[treated.index] - mean[treated['c']]
-    V = var_of_mean[treated.index] + var_of_mean[treated['c']]
-    t_code, t_names = pd.factorize(treated['t'])
-    k = np.bincount(t_code)
-    S_bar = np.zeros((len(t_names), S.shape[1])); np.add.at(S_bar, t_code, S); S_bar /= k[:, None]
-    spread = np.bincount(t_code, ((S - S_bar[t_code])**2).sum(1))/np.maximum(k - 1, 1)
-    V_sum = np.bincount(t_code, V)
-    out = pd.DataFrame({'n_groups': k, 'n_groups_too_small': small.reindex(t_names).to_numpy(),
-                        'n_cells': np.bincount(t_code, treated['n']).astype(int), 'spread': spread, 'noise': V_sum/k}, index=pd.Index(t_names, name='treatment'))
-    out['ratio'] = out['spread']/out['noise']
-    out['effect_ratio'] = (S_bar**2).sum(1)/(V_sum/k**2)
-    return out[out['n_groups'] >= 2]
+    usable = ((treated['n'] >= min_cells) & (g['n'].to_numpy()[treated['c']] >= min_cells)).to_numpy()
+    names = pd.Index(pd.unique(treated['t']), name='treatment')
+    t_all = names.get_indexer(treated['t'])
+    used, t_code = treated[usable], t_all[usable]
+    S = mean[used.index] - mean[used['c']]
+    V = var_of_mean[used.index] + var_of_mean[used['c']]
+    count = lambda w=None: np.bincount(t_code, w, minlength=len(names))
+    k = count()
+    S_bar = np.zeros((len(names), S.shape[1])); np.add.at(S_bar, t_code, S)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        S_bar /= k[:, None]
+        out = pd.DataFrame({'n_groups': k, 'n_groups_too_small': np.bincount(t_all[~usable], minlength=len(names)),
+                            'n_cells': count(used['n'].to_numpy()).astype(int),
+                            'spread': np.where(k >= 2, count(((S - S_bar[t_code])**2).sum(1))/(k - 1), np.nan),
+                            'noise': count(V)/k}, index=names)
+        out['ratio'] = out['spread']/out['noise']
+        out['effect_ratio'] = (S_bar**2).sum(1)/(count(V)/k**2)
+    return out
 
 # %% ../nbs/06_metrics.ipynb #75769536
 def ci_tests(latents:dict,              # {'z_x': ..., 'z_t': ..., 'z_tx': ...} learned blocks
