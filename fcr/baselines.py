@@ -11,14 +11,15 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-# %% ../nbs/07_baselines.ipynb #3e9ba16e
-def group_means(X:np.ndarray,  # (cells, genes) log-normalised profiles
+# %% ../nbs/07_baselines.ipynb #57963079
+def group_means(X,             # (cells, genes) log-normalised profiles, dense or sparse
                 labels,        # (cells,) group label of each cell
-               )->pd.DataFrame: # (groups, genes) mean profile per group
+               )->pd.DataFrame: # (groups, genes) mean profile per group, indexed by the labels as strings (sorted)
     "Mean profile of each group, vectorised with a sparse indicator matrix"
     codes, uniques = pd.factorize(np.asarray(labels).astype(str), sort=True)
     ind = sp.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(len(uniques), len(codes)))
-    sums = ind @ np.asarray(X, dtype=np.float64)
+    sums = ind @ (X.astype(np.float64) if sp.issparse(X) else np.asarray(X, dtype=np.float64))
+    sums = sums.toarray() if sp.issparse(sums) else sums
     return pd.DataFrame(sums / np.asarray(ind.sum(1)), index=uniques)
 
 # %% ../nbs/07_baselines.ipynb #95ff2323

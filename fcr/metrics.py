@@ -8,7 +8,7 @@ __all__ = ['RESOLUTIONS', 'sufficient_variability', 'mcc', 'block_r2', 'leakage_
            'rank_degs', 'e_distance', 'counterfactual_table', 'clustering_scores', 'label_agreement',
            'interaction_strength', 'ci_tests']
 
-# %% ../nbs/06_metrics.ipynb #4b74eb87
+# %% ../nbs/06_metrics.ipynb #24db9834
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
@@ -26,7 +26,7 @@ import anndata as ad
 import scanpy as sc
 from sklearn.metrics import normalized_mutual_info_score, adjusted_rand_score
 from .core import set_seed
-from .baselines import baseline_predictions
+from .baselines import baseline_predictions, group_means
 
 # %% ../nbs/06_metrics.ipynb #307c5769
 def sufficient_variability(conditions,             # (n,) condition label of each cell or each condition, e.g. "drug1|line0"
@@ -404,7 +404,7 @@ def counterfactual_table(model,             # a trained `fcr.FCR` (anything with
                         | dict(e_distance=e_distance((v - mu) @ axes, (X[target] - mu) @ axes, seed=seed)))
     return pd.DataFrame(rows), profiles
 
-# %% ../nbs/06_metrics.ipynb #c2cd3431
+# %% ../nbs/06_metrics.ipynb #defdce0d
 RESOLUTIONS = (0.05, 0.1, 0.2, 0.4, 0.7, 1.0, 1.5, 2.0)  # the Leiden resolutions `clustering_scores` searches by default
 
 def _labellings(labels, n=None):
@@ -415,6 +415,10 @@ def _labellings(labels, n=None):
     if bad: raise ValueError(f"Each labelling must give one label per cell ({n} cells); got lengths {bad}.")
     if any(v.isna().any() for v in labels.values()): raise ValueError("labels contain missing values; give every cell a label.")
     return {k: v.astype(str).to_numpy() for k, v in labels.items()}
+
+def _agreement(name, labels, clusters):
+    "NMI, ARI and cluster count of one clustering against one labelling, as the columns of `clustering_scores`"
+    return {f'NMI {name}': normalized_mutual_info_score(labels, clusters), f'ARI {name}': adjusted_rand_score(labels, clusters), f'clusters {name}': len(set(clusters))}
 
 def clustering_scores(latents:dict,          # {block name: (cells, d) array}, e.g. {'z_x': ..., 'z_t': ..., 'z_tx': ...}
                       labels:dict,           # {label name: (cells,) labels}, e.g. {'cell line': ..., 'treatment': ..., 'combination': ...}
@@ -437,21 +441,20 @@ def clustering_scores(latents:dict,          # {block name: (cells, d) array}, e
         rows[name] = {}
         for k, v in labels.items():
             best = max(clusterings, key=lambda cl: normalized_mutual_info_score(v, cl))
-            rows[name] |= {f'NMI {k}': normalized_mutual_info_score(v, best), f'ARI {k}': adjusted_rand_score(v, best), f'clusters {k}': len(set(best))}
+            rows[name] |= _agreement(k, v, best)
     out = pd.DataFrame.from_dict(rows, orient='index')
     return out[[f'{m} {k}' for m in ('NMI', 'ARI', 'clusters') for k in labels]].rename_axis('block')
 
-# %% ../nbs/06_metrics.ipynb #34e1e0b8
+# %% ../nbs/06_metrics.ipynb #79056ba2
 def label_agreement(labels:dict, # {label name: (cells,) labels}, as for `clustering_scores`
                    )->pd.DataFrame: # rows: each labelling used as the clusters; columns as `clustering_scores` ('NMI <label>', 'ARI <label>', 'clusters <label>')
     "What a block whose clusters were exactly one labelling would score against each labelling: the reference for `clustering_scores`"
     if not labels: raise ValueError("Pass at least one labelling, e.g. {'cell line': ..., 'treatment': ...}.")
     labels = _labellings(labels)
-    rows = {name: {f'{m} {k}': f(v, part) for k, v in labels.items() for m, f in (('NMI', normalized_mutual_info_score), ('ARI', adjusted_rand_score))}
-                  | {f'clusters {k}': len(set(part)) for k in labels} for name, part in labels.items()}
+    rows = {name: {c: s for k, v in labels.items() for c, s in _agreement(k, v, part).items()} for name, part in labels.items()}
     return pd.DataFrame.from_dict(rows, orient='index')[[f'{m} {k}' for m in ('NMI', 'ARI', 'clusters') for k in labels]].rename_axis('labels as clusters')
 
-# %% ../nbs/06_metrics.ipynb #e012d83d
+# %% ../nbs/06_metrics.ipynb #020b0580
 def interaction_strength(X,                # (cells, genes) log-normalised expression, dense or sparse
                          treatment,        # (cells,) treatment label per cell
                          covariate,        # (cells,) covariate label per cell (combine several keys into one label first)
@@ -466,12 +469,10 @@ def interaction_strength(X,                # (cells, genes) log-normalised expre
     no_ctrl = sorted(set(x_lab[t_lab != control]) - set(x_lab[t_lab == control]))
     if no_ctrl: raise ValueError(f"No control cells for covariate group(s) {no_ctrl}: a shift needs its group's controls. Drop those cells first.")
     group, keys = pd.factorize(pd.MultiIndex.from_arrays([t_lab, x_lab]))
-    G = sp.csr_matrix((np.ones(len(group)), (group, np.arange(len(group)))), shape=(len(keys), len(group)))
-    n = np.asarray(G.sum(1)).ravel()
-    dense = lambda m: m.toarray() if sp.issparse(m) else np.asarray(m)
-    X = sp.csr_matrix(X, dtype=np.float64) if sp.issparse(X) else np.asarray(X, dtype=np.float64)
-    mean = dense(G @ X)/n[:, None]
-    sq = dense(G @ (X.multiply(X) if sp.issparse(X) else X**2))/n[:, None]
+    by_code = lambda M, codes, m: group_means(M, codes).reindex([str(i) for i in range(m)]).to_numpy()   # rows in code order; NaN for empty codes
+    n = np.bincount(group)
+    mean = by_code(X, group, len(keys))
+    sq = by_code(X.multiply(X) if sp.issparse(X) else np.asarray(X, dtype=np.float64)**2, group, len(keys))
     var_of_mean = ((sq - mean**2)*n[:, None]).sum(1)/np.maximum(n - 1, 1)/n   # summed over genes; only used where n >= min_cells >= 2
     g = pd.DataFrame({'t': keys.get_level_values(0), 'x': keys.get_level_values(1), 'n': n})
     ctrl = pd.Series(np.arange(len(g)), index=g['x'])[g['t'].to_numpy() == control]
@@ -484,9 +485,8 @@ def interaction_strength(X,                # (cells, genes) log-normalised expre
     V = var_of_mean[used.index] + var_of_mean[used['c']]
     count = lambda w=None: np.bincount(t_code, w, minlength=len(names))
     k = count()
-    S_bar = np.zeros((len(names), S.shape[1])); np.add.at(S_bar, t_code, S)
+    S_bar = by_code(S, t_code, len(names))   # mean shift per treatment over its usable groups (NaN if none)
     with np.errstate(invalid='ignore', divide='ignore'):
-        S_bar /= k[:, None]
         out = pd.DataFrame({'n_groups': k, 'n_groups_too_small': np.bincount(t_all[~usable], minlength=len(names)),
                             'n_cells': count(used['n'].to_numpy()).astype(int),
                             'spread': np.where(k >= 2, count(((S - S_bar[t_code])**2).sum(1))/(k - 1), np.nan),
