@@ -6,7 +6,7 @@
 __all__ = ['UsageError', 'prepare_output', 'read_h5ad', 'environment', 'run_demo', 'parse_holdout', 'run_train', 'run_predict',
            'run_evaluate', 'launch', 'main']
 
-# %% ../nbs/09_cli.ipynb #7b47f2fe
+# %% ../nbs/09_cli.ipynb #ba356dc8
 import argparse, json, os, platform, subprocess, sys, time
 from importlib.metadata import version
 from pathlib import Path
@@ -20,7 +20,7 @@ import fcr
 from .simulate import simulate, simulate_cells
 from .data import add_split
 from .train import FCR, PLAIN_VAE
-from .distributed import init_distributed
+from .distributed import init_distributed, close_distributed
 from .metrics import mcc, leakage_matrix, sufficient_variability, counterfactual_table, _group_label
 from .plotting import plot_blocks, plot_history, plot_heatmap, plot_response
 from .report import Report
@@ -154,7 +154,7 @@ def parse_holdout(spec:str|None, # "t:x,t2:x2"; with several covariate keys, lev
         pairs.append((t.strip(), x.strip()))
     return pairs
 
-# %% ../nbs/09_cli.ipynb #c189c751
+# %% ../nbs/09_cli.ipynb #e6c8e50d
 def run_train(data:str|Path,          # input .h5ad
               treatment_key:str,      # obs column with the treatment
               covariate_keys:list,    # obs column(s) with the covariates
@@ -191,6 +191,7 @@ def run_train(data:str|Path,          # input .h5ad
     model = FCR(adata, n_latent_x=n_latent[0], n_latent_t=n_latent[1], n_latent_tx=n_latent[2])
     if rank == 0: print(f"fcr train: {adata.n_obs:,} cells x {adata.n_vars:,} genes, {n_proc} process(es); {model}", flush=True)
     model.train(max_epochs=epochs, batch_size=batch_size, seed=seed, progress_bar=progress)
+    close_distributed()  # every process holds the trained model: leave the group together, then process 0 writes
     if rank > 0: return {}
     model.save(out/'model', overwrite=True)
     model.write_latents(adata)
