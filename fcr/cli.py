@@ -6,7 +6,7 @@
 __all__ = ['UsageError', 'prepare_output', 'read_h5ad', 'environment', 'run_demo', 'parse_holdout', 'run_train', 'run_predict',
            'run_evaluate', 'launch', 'main']
 
-# %% ../nbs/09_cli.ipynb #ba356dc8
+# %% ../nbs/09_cli.ipynb #004f7cc0
 import argparse, json, os, platform, subprocess, sys, time
 from importlib.metadata import version
 from pathlib import Path
@@ -154,7 +154,7 @@ def parse_holdout(spec:str|None, # "t:x,t2:x2"; with several covariate keys, lev
         pairs.append((t.strip(), x.strip()))
     return pairs
 
-# %% ../nbs/09_cli.ipynb #e6c8e50d
+# %% ../nbs/09_cli.ipynb #e1c6493c
 def run_train(data:str|Path,          # input .h5ad
               treatment_key:str,      # obs column with the treatment
               covariate_keys:list,    # obs column(s) with the covariates

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['world', 'init_distributed', 'close_distributed', 'all_reduce_sum', 'data_parallel']
 
-# %% ../nbs/04a_distributed.ipynb #df4ae1df
+# %% ../nbs/04a_distributed.ipynb #601c0260
 import os, atexit
 import torch
 import torch.distributed as dist
@@ -18,7 +18,7 @@ def world()->tuple: # (rank, world_size); (0, 1) without a process group
     if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size()
     return 0, 1
 
-# %% ../nbs/04a_distributed.ipynb #749c04e0
+# %% ../nbs/04a_distributed.ipynb #46ddf04f
 def init_distributed(backend:str=None, # 'gloo' or 'nccl'; None: NCCL when CUDA is available, else Gloo
                     )->tuple:          # (rank, world_size)
     "Join the process group that `torchrun` set up in the environment; (0, 1) when not launched by `torchrun`"
@@ -30,7 +30,7 @@ def init_distributed(backend:str=None, # 'gloo' or 'nccl'; None: NCCL when CUDA 
     atexit.register(close_distributed, wait=False)  # leave the group before the interpreter shuts down (see below)
     return world()
 
-# %% ../nbs/04a_distributed.ipynb #94ab7436
+# %% ../nbs/04a_distributed.ipynb #348164ee
 def close_distributed(wait:bool=True, # wait at a barrier for every process first (False at exit, where a dead peer would hang it)
                      )->None:
     "Leave and destroy the process group, if there is one; safe to call twice or without a group"
