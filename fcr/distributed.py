@@ -18,7 +18,9 @@ def world()->tuple: # (rank, world_size); (0, 1) without a process group
     if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size()
     return 0, 1
 
-# %% ../nbs/04a_distributed.ipynb #46ddf04f
+# %% ../nbs/04a_distributed.ipynb #c5f2fddb
+_joined = []  # the process group `init_distributed` joined, while it lives: the one `close_distributed` may close
+
 def init_distributed(backend:str=None, # 'gloo' or 'nccl'; None: NCCL when CUDA is available, else Gloo
                     )->tuple:          # (rank, world_size)
     "Join the process group that `torchrun` set up in the environment; (0, 1) when not launched by `torchrun`"
@@ -27,16 +29,18 @@ def init_distributed(backend:str=None, # 'gloo' or 'nccl'; None: NCCL when CUDA 
     backend = backend or ('nccl' if torch.cuda.is_available() else 'gloo')
     if backend == 'nccl': torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
     dist.init_process_group(backend)
+    _joined.append(dist.group.WORLD)  # this group is fcr's to close (see `close_distributed`)
     atexit.register(close_distributed, wait=False)  # leave the group before the interpreter shuts down (see below)
     return world()
 
-# %% ../nbs/04a_distributed.ipynb #348164ee
+# %% ../nbs/04a_distributed.ipynb #ec48e133
 def close_distributed(wait:bool=True, # wait at a barrier for every process first (False at exit, where a dead peer would hang it)
                      )->None:
-    "Leave and destroy the process group, if there is one; safe to call twice or without a group"
-    if not (dist.is_available() and dist.is_initialized()): return
+    "Leave and destroy the process group that `init_distributed` joined; safe to call twice, without a group, or with the caller's own group"
+    if not (_joined and dist.is_available() and dist.is_initialized() and dist.group.WORLD is _joined[-1]): return
     if wait: dist.barrier()
     dist.destroy_process_group()
+    _joined.clear()
 
 # %% ../nbs/04a_distributed.ipynb #91ee6293
 def all_reduce_sum(x:torch.Tensor, # the same shape on every process
