@@ -8,9 +8,13 @@ objective's loss for using M instead of the truth is
 
     L(M) = sum over prior groups g of w_g * 0.5 * sum_i log Var_g[(M u)_i]  -  log|det M|  -  (the same at M = I),
 
-where Var_g is the variance of coordinate i pooled over the cells of group g (a Gaussian fitted by moments). L >= 0, and
-L = 0 exactly for the truth up to per-coordinate scaling and permutation within blocks: that is the identifiability
-theorem, made quantitative. For each target MCC m, the script finds (numerically, several restarts) the smallest L of a
+where Var_g is the variance of coordinate i pooled over the cells of group g (a Gaussian fitted by moments), per training
+cell. L >= 0, and L = 0 exactly for the truth up to per-coordinate scaling and permutation within blocks: that is the
+identifiability theorem, made quantitative. L >= 0 relies on two properties of fcr's simulator: z_t's parameters do not
+depend on the cell line, and every line's controls share z_tx ~ N(0, I) (so the pooled groups are Gaussian);
+`design_moments` checks both. FCR's objective also scores each cell's paired control, whose latents are N(0, I); that
+adds 0.5 sum_i log (M M^T)_ii - log|det M| >= 0 per cell (0 for rotations), which L leaves out: L is a lower bound on
+the ideal loss per (cell, paired control) item of FCR's objective. For each target MCC m, the script finds (numerically, several restarts) the smallest L of a
 map whose z_tx block scores MCC(z_tx) <= m against the truth: the frontier L*(m), the nats per cell that the objective
 gives up by settling at MCC m. A frontier near zero means the objective is nearly flat between the truth and a mixed
 solution, so anything else that prefers some orientation (the decoder's inductive bias, the diagonal posteriors,
@@ -72,6 +76,8 @@ def design_moments(n_cell_lines, n_treatments, interaction, spread, seed):
     mean = np.hstack([p['mu_t'][t], p['mu_tx'][t, x]])
     var = np.hstack([p['sigma_t'][t], sigma_tx[t, x]])**2
     group_tx = np.where(t == 0, -1, t*n_cell_lines + x)  # every control shares one z_tx prior
+    if not (np.allclose(p['mu_tx'][0], 0) and np.allclose(sigma_tx[0], 1)):
+        raise ValueError("The controls' z_tx differs between cell lines, so FCR's shared control prior is misspecified and L can be negative.")
     return dict(t=t, group_tx=group_tx, mean=mean, var=var)
 
 
@@ -85,7 +91,7 @@ def _pooled_log_var(mean, var, groups):
 
 
 def penalty(M, d, dt):
-    "L(M): nats per cell the objective loses when the latent is M u instead of u (0 at the truth)"
+    "L(M): nats per training cell the ideal objective loses when the latent is M u instead of u (0 at the truth; paired controls not counted)"
     mean, var = torch.as_tensor(d['mean']), torch.as_tensor(d['var'])
     def fit(M):
         m = mean @ M.T

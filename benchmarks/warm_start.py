@@ -5,7 +5,8 @@ objective is indifferent between the true axes and mixed ones, or the truth is a
 start does not reach. This script separates them. For each data set it:
 
 1. pre-trains FCR for --pretrain-epochs on its own objective plus --supervision times the squared distance between the
-   encoder means and the TRUE latents of the training cells (discriminators not stepped);
+   encoder means and the TRUE latents, on the cells `FCR.train` will train on (its validation cells stay unseen, so the
+   validation losses of warm and cold starts compare fairly; discriminators not stepped);
 2. hands that state to the ordinary `FCR.train` (through a checkpoint with no finished epoch, so training starts at epoch 0
    with fresh optimisers, the full-mode settings and early stopping on the validation loss);
 3. scores MCC(z_tx) and the conditional leakage z_t -> z_tx on fresh cells after each phase.
@@ -28,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import identifiability as bench
 from fcr.data import FCRDataset
 from fcr.metrics import mcc, conditional_leakage
+from fcr.train import _split
 
 FULL = bench.MODES['full']
 TRAIN = dict(max_epochs=FULL['max_epochs'], batch_size=FULL['batch_size'])
@@ -40,15 +42,16 @@ def score(model, seen, seed):
     return mcc(truth['z_tx'], z['z_tx'], split=True, seed=seed), float(leak.loc['z_t', 'z_tx'])
 
 
-def pretrain(model, train, epochs, supervision, seed):
+def pretrain(model, train, epochs, supervision, seed, params):
     "Steps of FCR's autoencoder objective plus `supervision` x the squared distance of the encoder means to the true latents"
-    mod, ds = model.module, FCRDataset(train)
+    mod, cells = model.module, _split(train, model.registry, params['validation_size'], seed)[0]  # FCR.train's own training cells: the validation cells stay unseen
+    ds = FCRDataset(train, pool_cells=cells)
     truth = {k: torch.as_tensor(train.obsm[f'z_{k}'], dtype=torch.float32) for k in ('x', 't', 'tx')}
-    opt = mod.make_optimizers()[0]
+    opt = mod.make_optimizers(lr=params['lr'], weight_decay=params['weight_decay'])[0]
     rng = np.random.default_rng(seed)
     mod.train()
     for _ in range(epochs):
-        for idx in np.array_split(rng.permutation(train.n_obs), train.n_obs // TRAIN['batch_size']):
+        for idx in np.array_split(rng.permutation(cells), len(cells) // TRAIN['batch_size']):
             b = ds.batch(idx, rng)
             q = mod.encode(b['y'], b['t'], b['x'])
             distance = sum(((q[k][0] - truth[k][idx])**2).sum(1).mean() for k in truth)
@@ -56,14 +59,20 @@ def pretrain(model, train, epochs, supervision, seed):
     mod.eval()
 
 
+def train_params(seed):
+    "FCR.train's arguments as it records them in a checkpoint (it refuses a checkpoint written with others): the full mode's"
+    return dict(max_epochs=TRAIN['max_epochs'], batch_size=TRAIN['batch_size'], lr=1e-3, weight_decay=4e-7, early_stopping=True, patience=20,
+                validation_size=0.1, seed=seed, min_delta=1e-3, chunk_size=None, chunks_per_window=16, mixed_precision=False)
+
+
 def train_from(model, seed):
     "`FCR.train` with the benchmark's full-mode settings, starting from the module's current state"
-    params = dict(max_epochs=TRAIN['max_epochs'], batch_size=TRAIN['batch_size'], lr=1e-3, weight_decay=4e-7, early_stopping=True, patience=20,
-                  validation_size=0.1, seed=seed, min_delta=1e-3, chunk_size=None, chunks_per_window=16, mixed_precision=False)  # FCR.train's own, as it checks them
-    opt_ae, opt_d = model.module.make_optimizers()
+    params = train_params(seed)
+    opt_ae, opt_d = model.module.make_optimizers(lr=params['lr'], weight_decay=params['weight_decay'])
     with tempfile.TemporaryDirectory() as tmp:
         torch.save(dict(params=params, module=model.module.state_dict(), opt_ae=opt_ae.state_dict(), opt_d=opt_d.state_dict(), rows=[], epoch=-1,
                         best=float('inf'), best_state=None, bad=0, rng=torch.get_rng_state(), stopped=False), f'{tmp}/checkpoint.pt')
+        # the checkpoint's torch RNG state replaces the one FCR.train seeds: runs repeat exactly, given the pre-training before them
         model.train(**TRAIN, seed=seed, progress_bar=False, checkpoint_dir=tmp)
 
 
@@ -75,7 +84,7 @@ def run(cfg):
     torch.manual_seed(seed)
     model = bench.make_model('FCR', train, **bench.DIMS, **bench.FCR_KWARGS)
     t0 = time.time()
-    pretrain(model, train, cfg['pretrain_epochs'], cfg['supervision_weight'], seed)
+    pretrain(model, train, cfg['pretrain_epochs'], cfg['supervision_weight'], seed, train_params(seed))
     row = cfg | dict(model_seed=seed, pretrain_seconds=round(time.time() - t0))
     row['mcc_after_pretraining'], row['leak_zt_to_ztx_after_pretraining'] = score(model, seen, seed)
     t0 = time.time()
