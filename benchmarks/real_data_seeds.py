@@ -17,8 +17,7 @@ Needs the data in FCR_DATA_DIR (or ../shared/data).
 
 Writes <data>_runs.csv to --out (default benchmarks/results/, gitignored); two runs at a time, one thread each.
 """
-import argparse, json, time, multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+import argparse, json, sys, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -27,6 +26,8 @@ import torch
 from fcr.data import load_perturbench, load_kang2018, add_split, setup_anndata
 from fcr.train import FCR
 from fcr.metrics import clustering_scores, counterfactual_table
+sys.path.insert(0, str(Path(__file__).parent))
+from identifiability import pool_map
 
 PERTURBENCH_HELDOUT = [('MAP2K6(CRISPRi)', 'A172'), ('SGK1(CRISPRi)', 'T98G'), ('MAPK1(CRISPRi)', 'U87MG'), ('TGFBR2(CRISPRi)', 'A172')]
 KANG_HELDOUT_TYPES = ['CD4T', 'CD14+Mono']
@@ -82,7 +83,6 @@ PROTOCOLS = {'perturbench': (perturbench_run, [None]), 'kang': (kang_run, KANG_H
 def run(job):
     "One run of a protocol; a row of the CSV"
     data, setting, kwargs, seed, epochs, held_out = job
-    torch.set_num_threads(1)
     model, secs, scores, extra = PROTOCOLS[data][0](setting, kwargs, seed, epochs, held_out)
     row = dict(setting=setting, seed=seed) | (dict(held_out=held_out) if held_out else {})
     row |= dict(epochs=len(model.history), secs=round(secs), val=float(model.history['val_loss'].min()) if len(model.history) else np.nan)
@@ -100,8 +100,7 @@ def main(argv=None):
     p.add_argument('--out', default='benchmarks/results', help='folder for <data>_runs.csv')
     a = p.parse_args(argv)
     jobs = [(a.data, name, kw, s, a.epochs, h) for name, kw in json.loads(a.settings).items() for s in a.seeds for h in PROTOCOLS[a.data][1]]
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context('spawn'), max_tasks_per_child=1) as ex:
-        df = pd.DataFrame(list(ex.map(run, jobs)))
+    df = pd.DataFrame(pool_map(run, jobs, workers=2, threads=1))
     Path(a.out).mkdir(parents=True, exist_ok=True); df.to_csv(Path(a.out)/f'{a.data}_runs.csv', index=False)
     print(df.to_string(index=False))
 

@@ -12,11 +12,8 @@ against the mean and the best of all restarts.
 Writes restarts.csv to --out (default benchmarks/results/).
 """
 import argparse, json, sys, time
-from concurrent.futures import ProcessPoolExecutor
-import multiprocessing
 from pathlib import Path
 import pandas as pd
-import torch
 sys.path.insert(0, str(Path(__file__).parent))
 import identifiability as bench
 from warm_start import FULL, TRAIN, score
@@ -24,7 +21,6 @@ from fcr.data import add_split
 
 
 def run(cfg):
-    torch.set_num_threads(1)
     ds, ms = cfg['data_seed'], cfg['model_seed']
     train, fresh = bench.make_data(ds, FULL['cells_per_condition'])
     add_split(train, fractions=(0.9, 0.1, 0.), seed=ds)  # one validation split per data set, shared by its restarts
@@ -46,8 +42,7 @@ def main(argv=None):
     p.add_argument('--out', default='benchmarks/results', help='folder for restarts.csv (default benchmarks/results/)')
     a = p.parse_args(argv)
     cfgs = [dict(data_seed=d, model_seed=m) for d in a.data_seeds for m in a.model_seeds]
-    with ProcessPoolExecutor(a.workers, mp_context=multiprocessing.get_context('spawn'), max_tasks_per_child=1) as ex:
-        runs = pd.DataFrame(list(ex.map(run, cfgs)))
+    runs = pd.DataFrame(bench.pool_map(run, cfgs, a.workers, threads=1))
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True); runs.to_csv(out/'restarts.csv', index=False)
     chosen = runs.loc[runs.groupby('data_seed')['best_val_loss'].idxmin()].set_index('data_seed')['mcc_tx']
     summary = runs.groupby('data_seed')['mcc_tx'].agg(['mean', 'max']).assign(chosen_by_validation_loss=chosen)

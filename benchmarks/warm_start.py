@@ -19,8 +19,6 @@ With --supervision 0 the same pre-training runs without the truth: the control t
 Writes warm_start.csv to --out (default benchmarks/results/). Model seed k goes with data set k, as in tuning round 4.
 """
 import argparse, json, sys, tempfile, time
-from concurrent.futures import ProcessPoolExecutor
-import multiprocessing
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -77,7 +75,6 @@ def train_from(model, seed):
 
 
 def run(cfg):
-    torch.set_num_threads(1)
     seed = cfg['data_seed']
     train, fresh = bench.make_data(seed, FULL['cells_per_condition'])
     seen = fresh[~fresh.obs['heldout'].to_numpy()]
@@ -104,9 +101,7 @@ def main(argv=None):
     p.add_argument('--out', default='benchmarks/results', help='folder for warm_start.csv (default benchmarks/results/)')
     a = p.parse_args(argv)
     cfgs = [dict(supervision_weight=w, data_seed=s, pretrain_epochs=a.pretrain_epochs) for w in a.supervision for s in a.data_seeds]
-    with ProcessPoolExecutor(a.workers, mp_context=multiprocessing.get_context('spawn'), max_tasks_per_child=1) as ex:
-        rows = list(ex.map(run, cfgs))
-    df = pd.DataFrame(rows)
+    df = pd.DataFrame(bench.pool_map(run, cfgs, a.workers, threads=1))
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True); df.to_csv(out/'warm_start.csv', index=False)
     print(df.round(3).to_string(index=False)); print(f"Wrote {out/'warm_start.csv'}")
 
