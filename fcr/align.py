@@ -62,7 +62,7 @@ class LatentAlignment:
         v = ((u - self.center) / self.scale) @ self.M.T
         return dict(zip(('z_x', 'z_t', 'z_tx'), np.split(v, np.cumsum(self.widths)[:-1], axis=1)))
 
-# %% ../nbs/06a_align.ipynb #c3d8a1f9
+# %% ../nbs/06a_align.ipynb #0e94449d
 def fit_alignment(blocks:dict,          # {'z_x','z_t','z_tx'}: (cells, width) learned latents, e.g. posterior means of training cells
                   t_id:np.ndarray,      # (cells,) treatment class; 0 is control
                   x_id:np.ndarray,      # (cells,) covariate group
