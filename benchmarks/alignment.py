@@ -9,11 +9,12 @@ and settings, so FCR's unaligned scores reproduce the full mode's runs), fits th
 and scores the model before and after on fresh cells with the full mode's `evaluate`: MCC(z_tx), the conditional leakage
 matrix, whole-latent R², the CI battery. The alignment changes only the reported latents: counterfactual scores are the same.
 
-The plain VAE and the iVAE have no blocks of their own; their 7 coordinates are aligned the same way (the map mixes all
+The plain VAE, the iVAE and the additive model have no blocks of their own; their 7 coordinates are aligned the same way (the map mixes all
 coordinates, so how they are split going in does not matter). They show how much of the gain is the alignment's and how much
 is FCR's training.
 
     python benchmarks/alignment.py                                # FCR: data sets 0-2 x model seeds 0-2; baselines: data set k, seed k
+    python benchmarks/alignment.py --models additive              # one model only (the committed CSV's additive rows were run so)
     python benchmarks/alignment.py --models FCR --data-seeds 0 --model-seeds 0
 
 Writes alignment_runs.csv to --out (default benchmarks/results/).
@@ -61,7 +62,7 @@ def run(cfg):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--models', nargs='+', default=['FCR', 'plain VAE', 'iVAE'])
+    p.add_argument('--models', nargs='+', default=['FCR', 'plain VAE', 'iVAE', 'additive'])
     p.add_argument('--data-seeds', type=int, nargs='+', default=[0, 1, 2])
     p.add_argument('--model-seeds', type=int, nargs='+', default=[0, 1, 2], help="FCR's model seeds; each baseline trains data set k with seed k")
     p.add_argument('--workers', type=int, default=2, help='one run per fresh process, this many at a time')

@@ -40,11 +40,12 @@ def score(model, seen, seed):
     return mcc(truth['z_tx'], z['z_tx'], split=True, seed=seed), float(leak.loc['z_t', 'z_tx'])
 
 
-def pretrain(model, train, epochs, supervision, seed, params):
-    "Steps of FCR's autoencoder objective plus `supervision` x the squared distance of the encoder means to the true latents"
+def pretrain(model, train, epochs, supervision, seed, params, targets=None):
+    "Steps of FCR's autoencoder objective plus `supervision` x the squared distance of the encoder means to `targets` ({'z_x','z_t','z_tx'}, one row per cell of `train`; default: the true latents)"
     mod, cells = model.module, _split(train, model.registry, params['validation_size'], seed)[0]  # FCR.train's own training cells: the validation cells stay unseen
     ds = FCRDataset(train, pool_cells=cells)
-    truth = {k: torch.as_tensor(train.obsm[f'z_{k}'], dtype=torch.float32) for k in ('x', 't', 'tx')}
+    targets = {k: torch.as_tensor(np.asarray(train.obsm[f'z_{k}'] if targets is None else targets[f'z_{k}']), dtype=torch.float32)
+               for k in ('x', 't', 'tx')}   # one row per cell of `train`
     opt = mod.make_optimizers(lr=params['lr'], weight_decay=params['weight_decay'])[0]
     rng = np.random.default_rng(seed)
     mod.train()
@@ -52,7 +53,7 @@ def pretrain(model, train, epochs, supervision, seed, params):
         for idx in np.array_split(rng.permutation(cells), len(cells) // TRAIN['batch_size']):
             b = ds.batch(idx, rng)
             q = mod.encode(b['y'], b['t'], b['x'])
-            distance = sum(((q[k][0] - truth[k][idx])**2).sum(1).mean() for k in truth)
+            distance = sum(((q[k][0] - targets[k][idx])**2).sum(1).mean() for k in targets)
             mod.zero_grad(); (mod.loss(b)[0] + supervision*distance).backward(); opt.step()
     mod.eval()
 

@@ -354,7 +354,7 @@ def e_distance(a:np.ndarray,        # (cells, d) one cloud of cells, e.g. predic
     a, b = torch.from_numpy(a), torch.from_numpy(b)
     return float(2*torch.cdist(a, b).mean() - torch.cdist(a, a).mean() - torch.cdist(b, b).mean())
 
-# %% ../nbs/06_metrics.ipynb #6acd16cf
+# %% ../nbs/06_metrics.ipynb #315ee927
 def _group_label(obs:pd.DataFrame, keys:list) -> np.ndarray:
     "One label per cell for the combined covariates, e.g. 'line0' or 'line0|batch1'"
     return obs[keys].astype(str).agg('|'.join, axis=1).to_numpy()
@@ -365,7 +365,7 @@ def _pca_basis(X, n_pcs):
     _, _, vt = np.linalg.svd(X - mu, full_matrices=False)
     return mu, vt[:n_pcs].T
 
-def counterfactual_table(model,             # a trained `fcr.FCR` (anything with `predict_counterfactual`)
+def counterfactual_table(model,             # a trained `fcr.FCR` (anything with `predict_counterfactual`), or a list of them: an ensemble
                          adata:ad.AnnData,  # cells with counts; must contain the combinations' cells and controls
                          combinations:list, # [(treatment, covariate group label)], e.g. [('drug1', 'line0')]
                          train_mask:np.ndarray=None, # (cells,) cells the baselines may learn from (default: all outside the combinations)
@@ -375,7 +375,11 @@ def counterfactual_table(model,             # a trained `fcr.FCR` (anything with
                          n_pcs:int=30,      # principal components for the E-distance
                         )->tuple:           # (scores DataFrame, {combination: profiles and DEGs for plotting})
     "Score FCR's counterfactual predictions of held-out combinations against the observed cells and the no-learning baselines"
-    reg = model.registry  # the model's own registry: `adata` may be new data that was never set up
+    models = list(model) if isinstance(model, (list, tuple)) else [model]
+    if not models: raise ValueError("No model given: pass a trained model or a non-empty list of them.")
+    reg = models[0].registry  # the model's own registry: `adata` may be new data that was never set up
+    if any(m.registry != reg for m in models[1:]):
+        raise ValueError("The ensemble's models were set up differently (their registries differ); train every member on the same setup_anndata.")
     tkey, ckeys, ctrl = reg['treatment_key'], reg['covariate_keys'], reg['control_value']
     t_lab, x_lab = adata.obs[tkey].astype(str).to_numpy(), _group_label(adata.obs, ckeys)
     X = log_normalize(adata.layers[reg['layer']] if reg['layer'] else adata.X)
@@ -383,15 +387,17 @@ def counterfactual_table(model,             # a trained `fcr.FCR` (anything with
     for t, x in combinations: in_combo |= (t_lab == t) & (x_lab == x)
     learn = ~in_combo if train_mask is None else np.asarray(train_mask) & ~in_combo
     X_learn, t_learn, x_learn = X[learn], t_lab[learn], x_lab[learn]  # what the baselines may see, copied once
-    counts = model.module.likelihood != 'normal'
+    counts = models[0].module.likelihood != 'normal'
+    def predicted_cells(m, source, t):
+        pred = m.predict_counterfactual(source, treatment=t, sample_counts=counts)
+        return log_normalize(pred.X) if counts else np.asarray(pred.X, dtype=np.float64)
     rows, profiles = [], {}
     for t, x in combinations:  # a loop over a few held-out combinations
         target, controls = (t_lab == t) & (x_lab == x), (t_lab == ctrl) & (x_lab == x)
         if not target.any(): raise ValueError(f"No cells of combination {t!r} × {x!r} in the data to evaluate against.")
         if not controls.any(): raise ValueError(f"No control cells for {x!r}: a counterfactual needs that covariate's controls.")
         set_seed(seed)
-        pred = model.predict_counterfactual(adata[controls], treatment=t, sample_counts=counts)
-        cells = {'FCR': log_normalize(pred.X) if counts else np.asarray(pred.X, dtype=np.float64)}
+        cells = {'FCR': np.mean([predicted_cells(m, adata[controls], t) for m in models], 0)}   # one member: its own cells
         c, y = X[controls].mean(0), X[target].mean(0)
         for method, p in baseline_predictions(X_learn, t_learn, x_learn, t, x, ctrl).items():
             cells[method] = X[controls] + (p - c)
