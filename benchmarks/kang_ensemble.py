@@ -1,7 +1,7 @@
 """Kang: does averaging FCR's predictions over training seeds make its held-out cell-type predictions robust?
 
 Single FCR runs predict Kang's held-out CD4T stimulated state about as well as the additive-shift baseline, above it in some
-seeds and below in others (Pearson delta 0.65-0.80 against 0.753 over seeds 0-4). A run's seed decides which local optimum
+seeds and below in others (Pearson delta 0.65-0.79 against 0.753 over seeds 0-4). A run's seed decides which local optimum
 training ends in. This script trains the Kang tutorial's FCR (2,000 genes, defaults, at most 150 epochs, one cell type's
 stimulated cells held out) with --seeds, for CD4T and CD14+Mono, and scores with `fcr.metrics.counterfactual_table`:
   - every single run;
@@ -13,6 +13,7 @@ stimulated cells held out) with --seeds, for CD4T and CD14+Mono, and scores with
 Needs the data in FCR_DATA_DIR (or ../shared/data).
 
     python benchmarks/kang_ensemble.py                     # seeds 0-9, ensembles of 5
+    python benchmarks/kang_ensemble.py --cell-types CD4T   # the committed results/kang_ensemble*.csv
     python benchmarks/kang_ensemble.py --seeds 0 1 2 --ensemble-size 3 --cell-types CD4T
 
 Writes kang_ensemble.csv and kang_ensemble_subsets.csv to --out (default benchmarks/results/), and the trained models to

@@ -354,7 +354,7 @@ def e_distance(a:np.ndarray,        # (cells, d) one cloud of cells, e.g. predic
     a, b = torch.from_numpy(a), torch.from_numpy(b)
     return float(2*torch.cdist(a, b).mean() - torch.cdist(a, a).mean() - torch.cdist(b, b).mean())
 
-# %% ../nbs/06_metrics.ipynb #315ee927
+# %% ../nbs/06_metrics.ipynb #539cc100
 def _group_label(obs:pd.DataFrame, keys:list) -> np.ndarray:
     "One label per cell for the combined covariates, e.g. 'line0' or 'line0|batch1'"
     return obs[keys].astype(str).agg('|'.join, axis=1).to_numpy()
@@ -380,6 +380,8 @@ def counterfactual_table(model,             # a trained `fcr.FCR` (anything with
     reg = models[0].registry  # the model's own registry: `adata` may be new data that was never set up
     if any(m.registry != reg for m in models[1:]):
         raise ValueError("The ensemble's models were set up differently (their registries differ); train every member on the same setup_anndata.")
+    if len({m.module.likelihood for m in models}) > 1:
+        raise ValueError(f"The ensemble mixes likelihoods {sorted({m.module.likelihood for m in models})}: its members' predictions are on different scales. Train every member with the same likelihood.")
     tkey, ckeys, ctrl = reg['treatment_key'], reg['covariate_keys'], reg['control_value']
     t_lab, x_lab = adata.obs[tkey].astype(str).to_numpy(), _group_label(adata.obs, ckeys)
     X = log_normalize(adata.layers[reg['layer']] if reg['layer'] else adata.X)
