@@ -16,7 +16,7 @@ the two, using the labels only: for each full-mode run it
 
 Writes aligned_retraining.csv to --out (default benchmarks/results/). Model seed k goes with data set k, as in round 4.
 """
-import argparse, copy, json, sys, time
+import argparse, copy, sys, time
 from pathlib import Path
 import pandas as pd
 import torch
@@ -56,8 +56,7 @@ def run(cfg):
         warm_start.train_from(again, ms)
         info = base | dict(variant=variant, seconds=round(time.time() - t0), epochs=len(again.history))
         rows += [info | scores(again, fresh, ms, 'retrained, no map'), info | scores(Aligned(again, align(again)), fresh, ms, 'retrained, aligned again')]
-    for r in rows: print(json.dumps(r), flush=True)
-    return rows
+    return [bench.logged(r) for r in rows]
 
 
 def main(argv=None):
@@ -66,13 +65,12 @@ def main(argv=None):
     p.add_argument('--variants', nargs='+', default=['continue', 'fresh'], choices=['continue', 'fresh'])
     p.add_argument('--supervision', type=float, default=10., help='weight of the distance to the aligned latents in pre-training')
     p.add_argument('--pretrain-epochs', type=int, default=40)
-    p.add_argument('--workers', type=int, default=2, help='one run per fresh process, this many at a time')
-    p.add_argument('--out', default='benchmarks/results', help='folder for aligned_retraining.csv (default benchmarks/results/)')
+    bench.add_run_options(p, 'aligned_retraining.csv')
     a = p.parse_args(argv)
     cfgs = [dict(data_seed=s, variants=a.variants, supervision=a.supervision, pretrain_epochs=a.pretrain_epochs) for s in a.data_seeds]
     df = pd.DataFrame([r for rows in bench.pool_map(run, cfgs, a.workers, threads=1) for r in rows])
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True); df.to_csv(out/'aligned_retraining.csv', index=False)
-    print(bench.mean_std(df, ['stage', 'variant'], list(SCORES)).to_string()); print(f"Wrote {out/'aligned_retraining.csv'}")
+    path = bench.write_table(df, a.out, 'aligned_retraining.csv')
+    print(bench.mean_std(df, ['stage', 'variant'], list(SCORES)).to_string()); print(f"Wrote {path}")
 
 
 if __name__ == '__main__': main()

@@ -65,15 +65,14 @@ def main(argv=None):
     p.add_argument('--models', nargs='+', default=['FCR', 'plain VAE', 'iVAE', 'additive'])
     p.add_argument('--data-seeds', type=int, nargs='+', default=[0, 1, 2])
     p.add_argument('--model-seeds', type=int, nargs='+', default=[0, 1, 2], help="FCR's model seeds; each baseline trains data set k with seed k")
-    p.add_argument('--workers', type=int, default=2, help='one run per fresh process, this many at a time')
-    p.add_argument('--out', default='benchmarks/results', help='folder for alignment_runs.csv (default benchmarks/results/)')
+    bench.add_run_options(p, 'alignment_runs.csv')
     a = p.parse_args(argv)
     jobs = [dict(model=m, data_seed=d, model_seed=s) for m in a.models for d in a.data_seeds
             for s in (a.model_seeds if m == 'FCR' else [d])]
     runs = pd.DataFrame([r for rows in bench.pool_map(run, jobs, a.workers, threads=1) for r in rows])
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True); runs.to_csv(out/'alignment_runs.csv', index=False)
+    path = bench.write_table(runs, a.out, 'alignment_runs.csv')
     print(bench.mean_std(runs, ['model', 'aligned'], SCORES).to_string())
-    print(f"Wrote {out/'alignment_runs.csv'}")
+    print(f"Wrote {path}")
 
 
 if __name__ == '__main__': main()

@@ -164,6 +164,25 @@ def pool_map(fn, jobs, workers, threads):
         return list(ex.map(fn, jobs))
 
 
+def logged(row):
+    "Print a finished run's row as one JSON line, so that a long benchmark's log shows its progress; the row"
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def add_run_options(p, table, workers=2):
+    "The options the one-table benchmark scripts share: how many runs at once, and the folder for `table`"
+    p.add_argument('--workers', type=int, default=workers, help='one run per fresh process, this many at a time')
+    p.add_argument('--out', default='benchmarks/results', help=f'folder for {table} (default benchmarks/results/)')
+
+
+def write_table(df, folder, name):
+    "Write `df` to folder/name as CSV, creating the folder; the path written"
+    path = Path(folder)/name
+    path.parent.mkdir(parents=True, exist_ok=True); df.to_csv(path, index=False)
+    return path
+
+
 def grid_job(job):
     "Train and score one (dataset seed, model, model seed) cell of the main grid"
     ds, name, ms, cfg, fcr_kwargs = job

@@ -181,14 +181,14 @@ def main(argv=None):
             if seed in runs.index: row['fcr_mcc_measured'], row['fcr_runs'] = runs.loc[seed, 'mean'], int(runs.loc[seed, 'size'])
             rows.append(row); print(pd.DataFrame([row]).round(4).to_string(index=False, header=len(rows) == 1), flush=True)
     df = pd.DataFrame(rows)
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True); df.to_csv(out/'identifying_signal.csv', index=False)
+    path = bench.write_table(df, a.out, 'identifying_signal.csv')
     have = df.dropna(subset=['fcr_mcc_measured'])
     for m in a.targets:
         print(f"Spearman correlation over {len(have)} (design, data seed) units between L*({m}) and FCR's measured MCC: "
               f"{have[f'L_at_mcc_{m}'].corr(have['fcr_mcc_measured'], method='spearman'):.2f}")
     print("Caveats: the diagonal posteriors and the decoder's architecture also prefer orientations, by amounts not counted here; "
           "only linear maps are searched, and the frontier is found numerically (a smallest value found, not a proven minimum).")
-    print(f"Wrote {out/'identifying_signal.csv'}")
+    print(f"Wrote {path}")
 
 
 if __name__ == '__main__': main()

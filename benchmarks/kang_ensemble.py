@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 sys.path.insert(0, str(Path(__file__).parent))
 import real_data_seeds as R
-from identifiability import pool_map
+from identifiability import pool_map, write_table
 from fcr.data import setup_anndata
 from fcr.train import FCR
 from fcr.metrics import counterfactual_table, response_scores
@@ -65,7 +65,7 @@ def main(argv=None):
     p.add_argument('--epochs', type=int, default=150, help='maximum epochs (default 150, as the tutorial)')
     p.add_argument('--out', default='benchmarks/results', help='folder for the CSVs and kang_models/')
     a = p.parse_args(argv)
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    out = Path(a.out)
     folder = {(c, s): out/'kang_models'/f'{c}_{s}' for c in a.cell_types for s in a.seeds}
     pool_map(train_one, [(c, s, a.epochs, f) for (c, s), f in folder.items() if not (f/'model.pt').exists()], workers=2, threads=1)
     adata, k, rows, subsets = R.kang_genes(), a.ensemble_size, [], []
@@ -85,14 +85,14 @@ def main(argv=None):
             mean_profile = np.mean([singles[s]['predictions']['FCR'] for s in g], 0)
             subsets.append(dict(held_out=c, members=' '.join(map(str, g))) | response_scores(ref['control'], ref['observed'], mean_profile, degs=ref['degs']))
     df = pd.DataFrame(rows).drop_duplicates(['held_out', 'predictor', 'members'])   # the baselines' rows repeat per call
-    df.to_csv(out/'kang_ensemble.csv', index=False)
-    sub = pd.DataFrame(subsets); sub.to_csv(out/'kang_ensemble_subsets.csv', index=False)
+    sub = pd.DataFrame(subsets)
+    paths = [write_table(df, out, 'kang_ensemble.csv'), write_table(sub, out, 'kang_ensemble_subsets.csv')]
     print(df.round(3).to_string(index=False))
     base = df[df.predictor == 'additive shift'].set_index('held_out')
     for c, part in sub.groupby('held_out'):
         print(f"{c}: {len(part)} ensembles of {k} from single runs; above the additive shift on Pearson delta in "
               f"{(part.pearson_delta > base.loc[c, 'pearson_delta']).mean():.0%}, on top-50-DEG R² in {(part.r2_top_deg > base.loc[c, 'r2_top_deg']).mean():.0%}")
-    print(f"Wrote {out/'kang_ensemble.csv'} and {out/'kang_ensemble_subsets.csv'}")
+    print(f"Wrote {paths[0]} and {paths[1]}")
 
 
 if __name__ == '__main__': main()

@@ -27,7 +27,7 @@ from fcr.data import load_perturbench, load_kang2018, add_split, setup_anndata
 from fcr.train import FCR
 from fcr.metrics import clustering_scores, counterfactual_table
 sys.path.insert(0, str(Path(__file__).parent))
-from identifiability import pool_map
+from identifiability import pool_map, write_table, logged
 
 PERTURBENCH_HELDOUT = [('MAP2K6(CRISPRi)', 'A172'), ('SGK1(CRISPRi)', 'T98G'), ('MAPK1(CRISPRi)', 'U87MG'), ('TGFBR2(CRISPRi)', 'A172')]
 KANG_HELDOUT_TYPES = ['CD4T', 'CD14+Mono']
@@ -87,8 +87,7 @@ def run(job):
     row = dict(setting=setting, seed=seed) | (dict(held_out=held_out) if held_out else {})
     row |= dict(epochs=len(model.history), secs=round(secs), val=float(model.history['val_loss'].min()) if len(model.history) else np.nan)
     row |= {f'{b} {c[4:]}': round(float(scores.loc[b, c]), 3) for b in scores.index for c in scores.columns if c.startswith('NMI ')} | extra
-    print(json.dumps(row), flush=True)
-    return row
+    return logged(row)
 
 
 def main(argv=None):
@@ -101,7 +100,7 @@ def main(argv=None):
     a = p.parse_args(argv)
     jobs = [(a.data, name, kw, s, a.epochs, h) for name, kw in json.loads(a.settings).items() for s in a.seeds for h in PROTOCOLS[a.data][1]]
     df = pd.DataFrame(pool_map(run, jobs, workers=2, threads=1))
-    Path(a.out).mkdir(parents=True, exist_ok=True); df.to_csv(Path(a.out)/f'{a.data}_runs.csv', index=False)
+    write_table(df, a.out, f'{a.data}_runs.csv')
     print(df.to_string(index=False))
 
 

@@ -11,7 +11,7 @@ against the mean and the best of all restarts.
 
 Writes restarts.csv to --out (default benchmarks/results/).
 """
-import argparse, json, sys, time
+import argparse, sys, time
 from pathlib import Path
 import pandas as pd
 sys.path.insert(0, str(Path(__file__).parent))
@@ -30,25 +30,23 @@ def run(cfg):
     seen = fresh[~fresh.obs['heldout'].to_numpy()]
     row = cfg | dict(train_seconds=round(time.time() - t0), epochs=len(model.history), best_val_loss=float(model.history['val_loss'].min()))
     row['mcc_tx'], row['leak_zt_to_ztx'] = score(model, seen, ms)
-    print(json.dumps(row), flush=True)
-    return row
+    return bench.logged(row)
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--data-seeds', type=int, nargs='+', default=[0, 1, 2])
     p.add_argument('--model-seeds', type=int, nargs='+', default=[0, 1, 2])
-    p.add_argument('--workers', type=int, default=2, help='one run per fresh process, this many at a time')
-    p.add_argument('--out', default='benchmarks/results', help='folder for restarts.csv (default benchmarks/results/)')
+    bench.add_run_options(p, 'restarts.csv')
     a = p.parse_args(argv)
     cfgs = [dict(data_seed=d, model_seed=m) for d in a.data_seeds for m in a.model_seeds]
     runs = pd.DataFrame(bench.pool_map(run, cfgs, a.workers, threads=1))
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True); runs.to_csv(out/'restarts.csv', index=False)
+    path = bench.write_table(runs, a.out, 'restarts.csv')
     chosen = runs.loc[runs.groupby('data_seed')['best_val_loss'].idxmin()].set_index('data_seed')['mcc_tx']
     summary = runs.groupby('data_seed')['mcc_tx'].agg(['mean', 'max']).assign(chosen_by_validation_loss=chosen)
     print(runs.round(3).to_string(index=False)); print(summary.round(3).to_string())
     print(f"Mean over data sets: chosen {summary['chosen_by_validation_loss'].mean():.3f}, all restarts {summary['mean'].mean():.3f}, "
-          f"best restart {summary['max'].mean():.3f}. Wrote {out/'restarts.csv'}")
+          f"best restart {summary['max'].mean():.3f}. Wrote {path}")
 
 
 if __name__ == '__main__': main()

@@ -21,7 +21,7 @@ loss at the best epoch without the penalty, comparable with the other rounds' `b
 
 Writes tuning_round6.csv to --out (default benchmarks/results/).
 """
-import argparse, json, sys, time, types
+import argparse, sys, time, types
 from pathlib import Path
 import pandas as pd
 import torch
@@ -72,8 +72,7 @@ def run(cfg):
     row = dict(setting=cfg['setting'], data_seed=seed, model_seed=seed, train_seconds=round(time.time() - t0), epochs=len(model.history),
                best_val_loss=float(h['val_loss']), objective_at_best=float(h['val_loss'] - cfg['penalty']*h.get('val_independence', 0.)))
     row['mcc_tx'], row['leak_zt_to_ztx'] = score(model, fresh[~fresh.obs['heldout'].to_numpy()], seed)
-    print(json.dumps(row), flush=True)
-    return row
+    return bench.logged(row)
 
 
 def main(argv=None):
@@ -82,14 +81,13 @@ def main(argv=None):
     p.add_argument('--weights', type=float, nargs='+', default=[1., 10.], help='weights of the independence penalty')
     p.add_argument('--within', type=int, nargs='+', default=[0, 1], help='1: also decorrelate the z_tx coordinates among themselves')
     p.add_argument('--no-label-free', action='store_true', help='skip the conditional_encoder=False runs')
-    p.add_argument('--workers', type=int, default=2, help='one run per fresh process, this many at a time')
-    p.add_argument('--out', default='benchmarks/results', help='folder for tuning_round6.csv (default benchmarks/results/)')
+    bench.add_run_options(p, 'tuning_round6.csv')
     a = p.parse_args(argv)
     settings = [dict(setting=f"independence penalty {w:g}{' (+ inside z_tx)' if wi else ''}", penalty=w, within=bool(wi), fcr_kwargs={})
                 for w in a.weights for wi in a.within]
     if not a.no_label_free: settings.append(dict(setting='label-free encoders', penalty=0., within=False, fcr_kwargs=dict(conditional_encoder=False)))
     runs = pd.DataFrame(bench.pool_map(run, [s | dict(data_seed=d) for s in settings for d in a.data_seeds], a.workers, threads=1))
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True); runs.to_csv(out/'tuning_round6.csv', index=False)
+    bench.write_table(runs, a.out, 'tuning_round6.csv')
     print(runs.round(3).to_string(index=False))
     print(runs.groupby('setting', sort=False)[['mcc_tx', 'leak_zt_to_ztx', 'objective_at_best']].mean().round(3).to_string())
 

@@ -18,7 +18,7 @@ With --supervision 0 the same pre-training runs without the truth: the control t
 
 Writes warm_start.csv to --out (default benchmarks/results/). Model seed k goes with data set k, as in tuning round 4.
 """
-import argparse, json, sys, tempfile, time
+import argparse, sys, tempfile, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -89,8 +89,7 @@ def run(cfg):
     train_from(model, seed)
     row |= dict(train_seconds=round(time.time() - t0), epochs=len(model.history), best_val_loss=float(model.history['val_loss'].min()))
     row['mcc_after_training'], row['leak_zt_to_ztx_after_training'] = score(model, seen, seed)
-    print(json.dumps(row), flush=True)
-    return row
+    return bench.logged(row)
 
 
 def main(argv=None):
@@ -98,13 +97,12 @@ def main(argv=None):
     p.add_argument('--data-seeds', type=int, nargs='+', default=[0, 1, 2])
     p.add_argument('--supervision', type=float, nargs='+', default=[10., 0.], help='weights of the distance to the truth in pre-training (0: the control)')
     p.add_argument('--pretrain-epochs', type=int, default=40)
-    p.add_argument('--workers', type=int, default=2, help='one run per fresh process, this many at a time')
-    p.add_argument('--out', default='benchmarks/results', help='folder for warm_start.csv (default benchmarks/results/)')
+    bench.add_run_options(p, 'warm_start.csv')
     a = p.parse_args(argv)
     cfgs = [dict(supervision_weight=w, data_seed=s, pretrain_epochs=a.pretrain_epochs) for w in a.supervision for s in a.data_seeds]
     df = pd.DataFrame(bench.pool_map(run, cfgs, a.workers, threads=1))
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True); df.to_csv(out/'warm_start.csv', index=False)
-    print(df.round(3).to_string(index=False)); print(f"Wrote {out/'warm_start.csv'}")
+    path = bench.write_table(df, a.out, 'warm_start.csv')
+    print(df.round(3).to_string(index=False)); print(f"Wrote {path}")
 
 
 if __name__ == '__main__': main()
