@@ -62,11 +62,11 @@ class LatentAlignment:
         v = ((u - self.center) / self.scale) @ self.M.T
         return dict(zip(('z_x', 'z_t', 'z_tx'), np.split(v, np.cumsum(self.widths)[:-1], axis=1)))
 
-# %% ../nbs/06a_align.ipynb #0e94449d
+# %% ../nbs/06a_align.ipynb #2ec79191
 def fit_alignment(blocks:dict,          # {'z_x','z_t','z_tx'}: (cells, width) learned latents, e.g. posterior means of training cells
                   t_id:np.ndarray,      # (cells,) treatment class; 0 is control
                   x_id:np.ndarray,      # (cells,) covariate group
-                  n_starts:int=8,       # starting points: the identity and n_starts - 1 random rotations
+                  n_starts:int=32,      # starting points: the identity and n_starts - 1 random rotations (a larger n keeps the same first ones)
                   steps:int=2000,       # Adam steps
                   lr:float=0.01,        # Adam learning rate
                   max_cells:int=20000,  # fit on at most this many cells, drawn at random
