@@ -20,13 +20,13 @@ Writes kang_ensemble.csv and kang_ensemble_subsets.csv to --out (default benchma
 --out/kang_models/ (two runs at a time, one thread each). Models already saved there are reused, not trained again; training
 seconds are the sum of the epochs' recorded times.
 """
-import argparse, itertools, json, sys
+import argparse, itertools, sys
 from pathlib import Path
 import numpy as np
 import pandas as pd
 sys.path.insert(0, str(Path(__file__).parent))
 import real_data_seeds as R
-from identifiability import pool_map, write_table
+from identifiability import pool_map, write_table, logged
 from fcr.data import setup_anndata
 from fcr.train import FCR
 from fcr.metrics import counterfactual_table, response_scores
@@ -46,7 +46,7 @@ def train_one(job):
     cell_type, seed, epochs, folder = job
     model, secs = R.fit(training_cells(R.kang_genes(), cell_type), 'defaults', {}, seed, epochs)
     model.save(folder, overwrite=True)
-    print(json.dumps(dict(held_out=cell_type, seed=seed, secs=round(secs), epochs=len(model.history))), flush=True)
+    logged(dict(held_out=cell_type, seed=seed, secs=round(secs), epochs=len(model.history)))
 
 
 def scores(models, adata, cell_type, seed, predictor, members):
@@ -75,7 +75,9 @@ def main(argv=None):
         singles = {}
         for s in a.seeds:
             r, prof = scores(models[s], adata, c, s, 'single run', str(s))
-            rows += [x | dict(train_seconds=round(float(models[s].history['seconds'].sum()))) if x['predictor'] == 'single run' else x for x in r]
+            for x in r:
+                if x['predictor'] == 'single run': x['train_seconds'] = round(float(models[s].history['seconds'].sum()))
+            rows += r
             rows += [x for x in scores([models[s]]*k, adata, c, s, f'one run, {k} count draws', str(s))[0] if x['members']]
             singles[s] = prof
         groups = [a.seeds[i:i + k] for i in range(0, len(a.seeds) - k + 1, k)]
