@@ -27,7 +27,7 @@ is FCR's training.
 
 The committed results/identifiability_alignment.csv was made with 8 starts, the default then (`--starts 8` reproduces it);
 results/identifiability_alignment_deep.csv with `--noise deep --starts 8` and `--noise deep --starts 32`; the reference rows of
-both (supervised ceiling, true latents) with `--models 'supervised ceiling' 'true latents'`. All of these score with 1,200 cells
+both (supervised ceiling, true latents) with `--models 'supervised ceiling' 'true latents'` (and `--noise deep`). All of these score with 1,200 cells
 per fit. results/identifiability_leakage_resolution.csv rescores with `--max-cells 4000`, in both designs: FCR (model seeds 0-2),
 the plain VAE and the references, then the three FCR ablations in the deep design.
 
