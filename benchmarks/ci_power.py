@@ -40,9 +40,7 @@ def mixed(truth, condition, eps):
 def score(ds, eps_grid, max_cells):
     "Both checks on data set ds's fresh seen cells, for each mixing strength; the leakage fitted on max_cells cells"
     _, fresh = bench.make_data(ds, FULL['cells_per_condition'])
-    seen = fresh[~fresh.obs['heldout'].to_numpy()]
-    truth = {b: seen.obsm[b] for b in bench.BLOCKS}
-    condition = seen.obs['condition'].astype(str).to_numpy()
+    seen, truth, condition = bench.seen_cells(fresh)
     rows = []
     for eps in eps_grid:  # a few strengths
         blocks = mixed(truth, condition, eps)

@@ -111,11 +111,16 @@ def ci_tests(z, cells):
             'z_t ⟂ z_tx | t,x': (z['z_t'], z['z_tx'], tx), 'z_tx ⟂ t | x (expect reject)': (z['z_tx'], t, x)}
 
 
+def seen_cells(fresh):
+    "The fresh cells of the combinations seen in training, their true blocks and their condition labels"
+    seen = fresh[~fresh.obs['heldout'].to_numpy()]
+    return seen, {b: seen.obsm[b] for b in BLOCKS}, seen.obs['condition'].astype(str).to_numpy()
+
+
 def evaluate(model, fresh, cfg, seed, full_eval=True):
     "Every score of one trained model on fresh cells"
-    seen = fresh[~fresh.obs['heldout'].to_numpy()]
+    seen, truth, condition = seen_cells(fresh)
     ood = fresh[fresh.obs['heldout'].to_numpy()]
-    truth = {b: seen.obsm[b] for b in BLOCKS}
     z = latents(model, seen)
     zt = z['z_tx'] if model.tx_block == 'tx' else z['all']
     row = dict(mcc_tx_pearson=mcc(truth['z_tx'], zt, split=True, seed=seed), mcc_tx_spearman=mcc(truth['z_tx'], zt, 'spearman', split=True, seed=seed),
@@ -132,7 +137,7 @@ def evaluate(model, fresh, cfg, seed, full_eval=True):
     if model.factorised:
         learned = {b: z[b] for b in BLOCKS}
         r2 = leakage_matrix(learned, truth, max_cells=cfg['max_cells'], seed=seed)
-        dr = conditional_leakage(learned, truth, seen.obs['condition'].astype(str).to_numpy(), max_cells=cfg['max_cells'], seed=seed)
+        dr = conditional_leakage(learned, truth, condition, max_cells=cfg['max_cells'], seed=seed)
         mats = dict(r2=r2, cond=dr)
         row |= dict(r2_diag_min=float(np.diag(r2).min())) | leakage_summary(dr)
         ci = ci_battery(ci_tests(learned, seen), n_permutations=cfg['n_permutations'], seed=seed)
@@ -147,10 +152,9 @@ def leakage_summary(cond):
 
 
 def oracle(fresh, cfg, seed):
-    seen = fresh[~fresh.obs['heldout'].to_numpy()]
-    truth = {b: seen.obsm[b] for b in BLOCKS}
+    _, truth, condition = seen_cells(fresh)
     return dict(r2=leakage_matrix(truth, truth, max_cells=cfg['max_cells'], seed=seed),
-                cond=conditional_leakage(truth, truth, seen.obs['condition'].astype(str).to_numpy(), max_cells=cfg['max_cells'], seed=seed))
+                cond=conditional_leakage(truth, truth, condition, max_cells=cfg['max_cells'], seed=seed))
 
 
 def supervised_ceiling(train, fresh, seed, max_cells=MODES['full']['max_cells']):
@@ -160,14 +164,13 @@ def supervised_ceiling(train, fresh, seed, max_cells=MODES['full']['max_cells'])
     truth still shows: a reference for the unsupervised models, not a bound (the MLP is not the best predictor)"""
     from sklearn.neural_network import MLPRegressor
     from sklearn.metrics import r2_score
-    seen = fresh[~fresh.obs['heldout'].to_numpy()]
+    seen, truth, condition = seen_cells(fresh)
     reg = MLPRegressor(hidden_layer_sizes=(256, 256), max_iter=300, early_stopping=True, random_state=seed)
     reg.fit(np.asarray(log_normalize(train.X)), np.hstack([train.obsm[b] for b in BLOCKS]))
-    pred = np.split(reg.predict(np.asarray(log_normalize(seen.X))), np.cumsum([seen.obsm[b].shape[1] for b in BLOCKS])[:-1], axis=1)
-    r2 = {f'r2_all_to_{b}': float(r2_score(seen.obsm[b], p)) for b, p in zip(BLOCKS, pred)}
-    cond = conditional_leakage(dict(zip(BLOCKS, pred)), {b: seen.obsm[b] for b in BLOCKS}, seen.obs['condition'].astype(str).to_numpy(),
-                               max_cells=max_cells, seed=seed)
-    return (dict(mcc_tx_pearson=mcc(seen.obsm['z_tx'], pred[-1], split=True, seed=seed)) | r2 | dict(r2_all_min=min(r2.values()))
+    pred = np.split(reg.predict(np.asarray(log_normalize(seen.X))), np.cumsum([truth[b].shape[1] for b in BLOCKS])[:-1], axis=1)
+    r2 = {f'r2_all_to_{b}': float(r2_score(truth[b], p)) for b, p in zip(BLOCKS, pred)}
+    cond = conditional_leakage(dict(zip(BLOCKS, pred)), truth, condition, max_cells=max_cells, seed=seed)
+    return (dict(mcc_tx_pearson=mcc(truth['z_tx'], pred[-1], split=True, seed=seed)) | r2 | dict(r2_all_min=min(r2.values()))
             | leakage_summary(cond))
 
 
