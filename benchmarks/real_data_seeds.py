@@ -1,12 +1,21 @@
 """The real-data tutorials' protocols over seeds and settings (issue 7's targets, beyond one run).
 
 `--data perturbench` follows nbs/tutorials/perturbench.ipynb: typed perturbations, the same four held-out combinations, FCR
-trained for at most 150 epochs; the seen cells' blocks clustered against the cell line, the perturbation and their combination.
+trained for at most 150 epochs; the seen cells' blocks clustered against the cell line, the perturbation and their combination,
+and the held-out combinations predicted from their lines' controls (top-50-DEG R² and Pearson delta averaged over the four, for
+FCR and the two baselines that learn nothing).
 `--data kang` follows nbs/tutorials/kang.ipynb: the 2,000 most variable genes (chosen without the held-out cells), one cell
 type's stimulated cells held out per run (CD4T, then CD14+Mono), FCR trained for at most 150 epochs; the training cells' blocks
 clustered against the cell type, the condition and their combination, and the held-out state predicted from that cell type's
 controls (FCR against the additive-shift baseline, `fcr.metrics.counterfactual_table`).
-Blocks are clustered by Leiden with the resolution searched per label (`fcr.metrics.clustering_scores`); NMI is reported.
+Blocks are clustered by Leiden with the resolution searched per label (`fcr.metrics.clustering_scores`); NMI is reported, and
+beside it the share of each block's variance that lies between the label's groups (`fcr.metrics.label_variance_share`, columns
+'share <block> <label>'): a block with cell-level variation inside the groups clusters worse.
+
+`--plant-fold F` (PerturBench only) first plants a known perturbation x cell-line interaction in the counts
+(`fcr.simulate.plant_interaction`, seed 0: every treated (perturbation, line) group gets 20 of the 150 most expressed genes
+raised by (F - 1) x its line's control mean), so that z_tx has a line-specific part to find; the rows get a `fold` column and
+go to perturbench_planted_runs.csv. F = 1 plants nothing (the counts are unchanged), a check that the planting path reproduces the plain runs.
 
 A setting named `untrained` (or any setting run with --epochs 0) is not trained at all: FCR's encoders read the labels as well as
 the expression, so an untrained model's blocks show what the labels alone give the clustering scores.
@@ -14,18 +23,20 @@ Needs the data in FCR_DATA_DIR (or ../shared/data).
 
     python benchmarks/real_data_seeds.py --data perturbench                      # defaults, seeds 1-4
     python benchmarks/real_data_seeds.py --data kang --seeds 0 1 --settings '{"untrained": {}, "label-free encoders": {"conditional_encoder": false}}'
+    python benchmarks/real_data_seeds.py --data perturbench --seeds 0 1 2 3 4 --plant-fold 1.5 2 3  # a planted interaction
 
 Writes <data>_runs.csv to --out (default benchmarks/results/, gitignored); two runs at a time, one thread each.
 """
-import argparse, json, sys, time
+import argparse, json, sys, time, warnings
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import scanpy as sc
 import torch
 from fcr.data import load_perturbench, load_kang2018, add_split, setup_anndata
+from fcr.simulate import plant_interaction
 from fcr.train import FCR
-from fcr.metrics import clustering_scores, counterfactual_table
+from fcr.metrics import clustering_scores, label_variance_share, counterfactual_table
 sys.path.insert(0, str(Path(__file__).parent))
 from identifiability import pool_map, write_table, logged
 
@@ -39,6 +50,19 @@ def combined(treatment, covariate):
     return x, t, np.char.add(np.char.add(t, '|'), x)
 
 
+def block_scores(model, cells, labels, seed):
+    "NMI of each block's Leiden clusters against each label, and the between-group share of each block's variance, side by side"
+    blocks = model.get_latent_blocks(cells)
+    shares = label_variance_share(blocks, labels).add_prefix('share ')
+    return clustering_scores(blocks, labels, seed=seed).join(shares)
+
+
+def prediction_columns(model, adata, heldout, seed, methods):
+    "Top-50-DEG R² and Pearson delta of each method, averaged over the held-out combinations, as columns '<method> <score>'"
+    pred = counterfactual_table(model, adata, heldout, seed=seed)[0].groupby('method').mean(numeric_only=True)
+    return {f'{m} {s}': round(float(pred.loc[m, s]), 3) for m in methods for s in ('r2_top_deg', 'pearson_delta')}
+
+
 def fit(adata, setting, kwargs, seed, epochs):
     "An FCR on `adata`, trained for at most `epochs` (none for the 'untrained' setting), and its training seconds"
     torch.manual_seed(seed)
@@ -47,14 +71,26 @@ def fit(adata, setting, kwargs, seed, epochs):
     return model, time.time() - t0
 
 
-def perturbench_run(setting, kwargs, seed, epochs, _):
+def perturbench_data(fold=None):
+    "The PerturBench tutorial's data, registered and split; with a `fold`, with an interaction of that fold planted first (seed 0)"
+    adata = load_perturbench(typed=True, setup=fold is None)
+    if fold is not None:
+        with warnings.catch_warnings():  # the log1p layer is not carried over: nothing here reads it
+            warnings.filterwarnings('ignore', 'plant_interaction copies only')
+            adata = plant_interaction(adata, 'perturbation_typed', 'cell_type', fold=fold, seed=0)[0]
+        setup_anndata(adata, 'perturbation_typed', 'cell_type', dose_key='dose', likelihood='nb')
+    add_split(adata, heldout=PERTURBENCH_HELDOUT, seed=0)
+    return adata
+
+
+def perturbench_run(setting, kwargs, seed, epochs, _, fold=None):
     "One PerturBench run: NMI of each block of the seen cells against the cell line, the perturbation and their combination"
-    adata = load_perturbench(typed=True, setup=True); add_split(adata, heldout=PERTURBENCH_HELDOUT, seed=0)
+    adata = perturbench_data(fold)
     model, secs = fit(adata, setting, kwargs, seed, epochs)
     seen = adata[adata.obs['fcr_split'].to_numpy() != 'heldout']
     line, pert, combo = combined(seen.obs['perturbation_typed'], seen.obs['cell_type'])
-    scores = clustering_scores(model.get_latent_blocks(seen), {'cell line': line, 'perturbation': pert, 'combination': combo}, seed=seed)
-    return model, secs, scores, {}
+    scores = block_scores(model, seen, {'cell line': line, 'perturbation': pert, 'combination': combo}, seed)
+    return model, secs, scores, prediction_columns(model, adata, PERTURBENCH_HELDOUT, seed, ('FCR', 'control mean', 'additive shift'))
 
 
 def kang_genes():
@@ -65,16 +101,16 @@ def kang_genes():
     return full[:, hvg['highly_variable'].to_numpy()].copy()
 
 
-def kang_run(setting, kwargs, seed, epochs, cell_type):
+def kang_run(setting, kwargs, seed, epochs, cell_type, fold=None):
     "One Kang run without `cell_type`'s stimulated cells: NMI of each block of the training cells, and the prediction scores"
+    if fold is not None: raise ValueError('--plant-fold is for --data perturbench only.')
     adata = kang_genes()
     held = (adata.obs['condition'] == 'stimulated').to_numpy() & (adata.obs['cell_type'] == cell_type).to_numpy()
     train = adata[~held].copy(); setup_anndata(train, 'condition', 'cell_type', likelihood='nb')
     model, secs = fit(train, setting, kwargs, seed, epochs)
     ct, cond, combo = combined(train.obs['condition'], train.obs['cell_type'])
-    scores = clustering_scores(model.get_latent_blocks(train), {'cell type': ct, 'condition': cond, 'combination': combo}, seed=seed)
-    pred = counterfactual_table(model, adata, [('stimulated', cell_type)], seed=seed)[0].set_index('method')
-    return model, secs, scores, {f'{m} {s}': round(float(pred.loc[m, s]), 3) for m in ('FCR', 'additive shift') for s in ('r2_top_deg', 'pearson_delta')}
+    scores = block_scores(model, train, {'cell type': ct, 'condition': cond, 'combination': combo}, seed)
+    return model, secs, scores, prediction_columns(model, adata, [('stimulated', cell_type)], seed, ('FCR', 'additive shift'))
 
 
 PROTOCOLS = {'perturbench': (perturbench_run, [None]), 'kang': (kang_run, KANG_HELDOUT_TYPES)}
@@ -82,11 +118,12 @@ PROTOCOLS = {'perturbench': (perturbench_run, [None]), 'kang': (kang_run, KANG_H
 
 def run(job):
     "One run of a protocol; a row of the CSV"
-    data, setting, kwargs, seed, epochs, held_out = job
-    model, secs, scores, extra = PROTOCOLS[data][0](setting, kwargs, seed, epochs, held_out)
-    row = dict(setting=setting, seed=seed) | (dict(held_out=held_out) if held_out else {})
+    data, setting, kwargs, seed, epochs, held_out, fold = job
+    model, secs, scores, extra = PROTOCOLS[data][0](setting, kwargs, seed, epochs, held_out, fold)
+    row = dict(setting=setting, seed=seed) | (dict(held_out=held_out) if held_out else {}) | (dict(fold=fold) if fold is not None else {})
     row |= dict(epochs=len(model.history), secs=round(secs), val=float(model.history['val_loss'].min()) if len(model.history) else np.nan)
-    row |= {f'{b} {c[4:]}': round(float(scores.loc[b, c]), 3) for b in scores.index for c in scores.columns if c.startswith('NMI ')} | extra
+    row |= {f'{b} {c[4:]}': round(float(scores.loc[b, c]), 3) for b in scores.index for c in scores.columns if c.startswith('NMI ')}
+    row |= {f'share {b} {c[6:]}': round(float(scores.loc[b, c]), 3) for b in scores.index for c in scores.columns if c.startswith('share ')} | extra
     return logged(row)
 
 
@@ -96,11 +133,13 @@ def main(argv=None):
     p.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3, 4], help='seeds (default 1 2 3 4; the tutorials ran seed 0)')
     p.add_argument('--settings', default='{"defaults": {}}', help='JSON {name: FCR kwargs} (default: the defaults); "untrained" is not trained')
     p.add_argument('--epochs', type=int, default=150, help='maximum epochs (default 150, as the tutorials)')
+    p.add_argument('--plant-fold', type=float, nargs='+', help='PerturBench only: plant an interaction of each of these folds first (1: plant nothing, as a check)')
     p.add_argument('--out', default='benchmarks/results', help='folder for <data>_runs.csv')
     a = p.parse_args(argv)
-    jobs = [(a.data, name, kw, s, a.epochs, h) for name, kw in json.loads(a.settings).items() for s in a.seeds for h in PROTOCOLS[a.data][1]]
+    if a.data != 'perturbench' and a.plant_fold: p.error('--plant-fold is for --data perturbench only')
+    jobs = [(a.data, name, kw, s, a.epochs, h, f) for f in a.plant_fold or [None] for name, kw in json.loads(a.settings).items() for s in a.seeds for h in PROTOCOLS[a.data][1]]
     df = pd.DataFrame(pool_map(run, jobs, workers=2, threads=1))
-    write_table(df, a.out, f'{a.data}_runs.csv')
+    write_table(df, a.out, f'{a.data}_planted_runs.csv' if a.plant_fold else f'{a.data}_runs.csv')
     print(df.to_string(index=False))
 
 

@@ -6,7 +6,7 @@
 __all__ = ['RESOLUTIONS', 'sufficient_variability', 'mcc', 'block_r2', 'leakage_matrix', 'conditional_leakage', 'hsic',
            'conditional_independence_test', 'holm', 'ci_battery', 'log_normalize', 'top_shift_genes', 'response_scores',
            'rank_degs', 'e_distance', 'counterfactual_table', 'clustering_scores', 'label_agreement',
-           'interaction_strength', 'ci_tests']
+           'label_variance_share', 'interaction_strength', 'ci_tests']
 
 # %% ../nbs/06_metrics.ipynb #24db9834
 import numpy as np
@@ -461,6 +461,20 @@ def label_agreement(labels:dict, # {label name: (cells,) labels}, as for `cluste
     labels = _labellings(labels)
     rows = {name: {c: s for k, v in labels.items() for c, s in _agreement(k, v, part).items()} for name, part in labels.items()}
     return pd.DataFrame.from_dict(rows, orient='index')[[f'{m} {k}' for m in ('NMI', 'ARI', 'clusters') for k in labels]].rename_axis('labels as clusters')
+
+# %% ../nbs/06_metrics.ipynb #9b73fd6a
+def label_variance_share(latents:dict, # {block name: (cells, d) array}, as for `clustering_scores`
+                         labels:dict,  # {label name: (cells,) labels}, as for `clustering_scores`
+                        )->pd.DataFrame: # rows: blocks; columns: labels; the between-group share of the block's variance (NaN for a constant block)
+    "The share of each block's variance (summed over coordinates) that lies between the groups of each labelling: η²"
+    latents = _blocks(latents, 'latents')
+    labels = _labellings(labels, len(next(iter(latents.values()))))
+    def share(z, groups):
+        z = np.asarray(z, dtype=np.float64)
+        within = z - pd.DataFrame(z).groupby(groups).transform('mean').to_numpy()
+        total = ((z - z.mean(0))**2).sum()
+        return 1 - (within**2).sum()/total if total > 0 else np.nan
+    return pd.DataFrame({k: {name: share(z, v) for name, z in latents.items()} for k, v in labels.items()}).rename_axis('block')
 
 # %% ../nbs/06_metrics.ipynb #020b0580
 def interaction_strength(X,                # (cells, genes) log-normalised expression, dense or sparse
