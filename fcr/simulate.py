@@ -259,16 +259,16 @@ def counterfactual_expression(adata:ad.AnnData,            # cells made by `simu
         raise KeyError("Some cells' names are not in uns['simulation']['noises']['obs_names'], so their library size is unknown; keep the simulated obs_names or pass library_size.")
     return lib[:, None]*_proportions(z, params)
 
-# %% ../nbs/02_simulate.ipynb #9bfc6fde
-def plant_interaction(adata:ad.AnnData,     # cells x genes, raw counts in X
+# %% ../nbs/02_simulate.ipynb #ebacfdd9
+def plant_interaction(adata:ad.AnnData,     # cells x genes, raw counts in X (dense or sparse)
                       treatment_key:str,    # obs column of the treatment labels
                       covariate_key:str,    # obs column of the covariate (cell line, cell type)
                       control:str='control',# the control treatment's label
                       n_genes:int=20,       # genes raised in each treated (treatment, covariate) group
-                      fold:float=2.,        # a raised gene gains (fold - 1) × its covariate's control mean
-                      n_candidates:int=150, # the raised genes are drawn from this many most expressed genes
+                      fold:float=2.,        # a raised gene gains (fold - 1) × its mean in the covariate's controls
+                      n_candidates:int=50,  # each group's genes are drawn from this many genes most expressed in its covariate's controls
                       seed:int=0,           # seed of the gene draws and of the extra counts
-                     )->tuple:              # (AnnData with the planted counts in X, obs and var copied; DataFrame of the planted genes)
+                     )->tuple:              # (AnnData: planted counts in X, obs and var copied; DataFrame: treatment, covariate (as strings), gene, added_mean)
     "A copy of real counts in which every treated (treatment, covariate) group has its own raised genes: an interaction whose truth is known"
     if not isinstance(adata, ad.AnnData): raise TypeError(f"plant_interaction needs an AnnData, got {type(adata).__name__}.")
     for k in (treatment_key, covariate_key):
@@ -286,20 +286,24 @@ def plant_interaction(adata:ad.AnnData,     # cells x genes, raw counts in X
     no_ctrl = sorted(set(x[~is_ctrl]) - set(x[is_ctrl]))
     if no_ctrl: raise ValueError(f"No control cells for {covariate_key} {no_ctrl}: the raise is relative to their controls. Drop those cells first.")
     X = sp.csr_matrix(adata.X, dtype=np.float32)
-    candidates = np.argsort(-np.asarray(X.mean(0)).ravel(), kind='stable')[:n_candidates]
-    ctrl_mean = group_means(X[is_ctrl][:, candidates], x[is_ctrl])          # (covariates, candidates)
-    group, keys = pd.factorize(pd.MultiIndex.from_arrays([t, x]))
+    ctrl_mean = group_means(X[is_ctrl], x[is_ctrl])                         # (covariates, genes), covariates sorted
+    sparse_cov = ctrl_mean.index[(ctrl_mean.to_numpy() > 0).sum(1) < n_candidates].tolist()
+    if sparse_cov: raise ValueError(f"The controls of {covariate_key} {sparse_cov} express fewer than n_candidates={n_candidates} genes; pass a smaller n_candidates.")
+    candidates = np.argsort(-ctrl_mean.to_numpy(), axis=1, kind='stable')[:, :n_candidates]   # per covariate, most expressed first
+    group, keys = pd.factorize(pd.MultiIndex.from_arrays([t, x]), sort=True)
+    cov = ctrl_mean.index.get_indexer(keys.get_level_values(1))            # each group's covariate row
     rng = np.random.default_rng(seed)
-    picks = rng.permuted(np.tile(np.arange(n_candidates), (len(keys), 1)), axis=1)[:, :n_genes]   # (groups, n_genes) candidate positions
+    picks = rng.permuted(np.tile(np.arange(n_candidates), (len(keys), 1)), axis=1)[:, :n_genes]
+    genes = np.take_along_axis(candidates[cov], picks, 1)                  # (groups, n_genes) gene indices
     treated = keys.get_level_values(0) != str(control)
-    added = (fold - 1)*np.take_along_axis(ctrl_mean.loc[keys.get_level_values(1)].to_numpy(), picks, 1)*treated[:, None]
-    extra = rng.poisson(added[group])                                        # (cells, n_genes) extra counts
+    added = (fold - 1)*ctrl_mean.to_numpy()[cov[:, None], genes]*treated[:, None]
+    extra = rng.poisson(added[group])                                       # (cells, n_genes) extra counts
     rows = np.repeat(np.arange(adata.n_obs), n_genes)
-    X = X + sp.csr_matrix((extra.ravel().astype(np.float32), (rows, candidates[picks[group]].ravel())), shape=X.shape)
+    X = X + sp.csr_matrix((extra.ravel().astype(np.float32), (rows, genes[group].ravel())), shape=X.shape)
     left = [f'{k}: {list(getattr(adata, k).keys())}' for k in ('layers', 'obsm', 'varm', 'obsp', 'uns') if len(getattr(adata, k))]
     if left: warnings.warn(f"plant_interaction copies only X, obs and var; not copied, since they describe the original counts: {'; '.join(left)}.")
     out = ad.AnnData(X=X, obs=adata.obs.copy(), var=adata.var.copy())
     g = np.flatnonzero(treated)
     table = pd.DataFrame({treatment_key: np.repeat(keys.get_level_values(0)[g], n_genes), covariate_key: np.repeat(keys.get_level_values(1)[g], n_genes),
-                          'gene': adata.var_names[candidates[picks[g]].ravel()], 'added_mean': added[g].ravel()})
+                          'gene': adata.var_names[genes[g].ravel()], 'added_mean': added[g].ravel()})
     return out, table
