@@ -13,8 +13,8 @@ beside it the share of each block's variance that lies between the label's group
 'share <block> <label>'): a block with cell-level variation inside the groups clusters worse.
 
 `--plant-fold F` (PerturBench only) first plants a known perturbation x cell-line interaction in the counts
-(`fcr.simulate.plant_interaction`, seed 0: every treated (perturbation, line) group gets 20 of the 150 most expressed genes
-raised by (F - 1) x its line's control mean), so that z_tx has a line-specific part to find; the rows get a `fold` column and
+(`fcr.simulate.plant_interaction`, seed 0: every treated (perturbation, line) group gets 20 of the 50 genes most expressed in
+its line's controls raised by (F - 1) x its line's control mean), so that z_tx has a line-specific part to find; the rows get a `fold` column and
 go to perturbench_planted_runs.csv. F = 1 plants nothing (the counts are unchanged), a check that the planting path reproduces the plain runs.
 
 A setting named `untrained` (or any setting run with --epochs 0) is not trained at all: FCR's encoders read the labels as well as
@@ -23,7 +23,7 @@ Needs the data in FCR_DATA_DIR (or ../shared/data).
 
     python benchmarks/real_data_seeds.py --data perturbench                      # defaults, seeds 1-4
     python benchmarks/real_data_seeds.py --data kang --seeds 0 1 --settings '{"untrained": {}, "label-free encoders": {"conditional_encoder": false}}'
-    python benchmarks/real_data_seeds.py --data perturbench --seeds 0 1 2 3 4 --plant-fold 1.5 2 3  # a planted interaction
+    python benchmarks/real_data_seeds.py --data perturbench --seeds 0 1 2 3 4 --plant-fold 1 2 3  # a planted interaction (as committed)
 
 Writes <data>_runs.csv to --out (default benchmarks/results/, gitignored); two runs at a time, one thread each.
 """
@@ -84,7 +84,7 @@ def perturbench_data(fold=None):
 
 
 def perturbench_run(setting, kwargs, seed, epochs, _, fold=None):
-    "One PerturBench run: NMI of each block of the seen cells against the cell line, the perturbation and their combination"
+    "One PerturBench run: NMI and share of each block of the seen cells against the cell line, the perturbation and their combination, and the prediction scores"
     adata = perturbench_data(fold)
     model, secs = fit(adata, setting, kwargs, seed, epochs)
     seen = adata[adata.obs['fcr_split'].to_numpy() != 'heldout']
@@ -102,8 +102,7 @@ def kang_genes():
 
 
 def kang_run(setting, kwargs, seed, epochs, cell_type, fold=None):
-    "One Kang run without `cell_type`'s stimulated cells: NMI of each block of the training cells, and the prediction scores"
-    if fold is not None: raise ValueError('--plant-fold is for --data perturbench only.')
+    "One Kang run without `cell_type`'s stimulated cells: NMI and share of each block of the training cells, and the prediction scores (`fold` must be None)"
     adata = kang_genes()
     held = (adata.obs['condition'] == 'stimulated').to_numpy() & (adata.obs['cell_type'] == cell_type).to_numpy()
     train = adata[~held].copy(); setup_anndata(train, 'condition', 'cell_type', likelihood='nb')
