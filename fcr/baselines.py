@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['MODELS', 'group_means', 'baseline_predictions', 'JointPrior', 'IVAEModule', 'AdditiveModule', 'FCRVariant', 'IVAE',
-           'AdditiveModel', 'make_model']
+           'AdditiveModel', 'make_model', 'LatentArithmetic']
 
 # %% ../nbs/07_baselines.ipynb #21342ce6
 import numpy as np
@@ -48,9 +48,11 @@ def baseline_predictions(X:np.ndarray,       # (cells, genes) log-normalised pro
 # %% ../nbs/07_baselines.ipynb #2cabc23d
 import torch
 import torch.nn.functional as F
+import anndata as ad
 from fastcore.basics import patch
-from .model import FCRModule, ConditionalPrior, CovariateEmbedding, TreatmentEmbedding, mlp, kl_normal
-from .train import FCR, PLAIN_VAE
+from .data import encode_cells
+from .model import FCRModule, ConditionalPrior, CovariateEmbedding, TreatmentEmbedding, mlp, kl_normal, sample_nb
+from .train import FCR, PLAIN_VAE, seen_cells
 
 # %% ../nbs/07_baselines.ipynb #f2b89648
 class JointPrior(ConditionalPrior):
@@ -223,3 +225,40 @@ def make_model(name:str,           # a key of `MODELS`
     model = spec['cls'](adata, n_latent_x, n_latent_t, n_latent_tx, **(kwargs | spec['preset']))
     model.name, model.tx_block, model.factorised = name, spec['tx_block'], spec['factorised']
     return model
+
+# %% ../nbs/07_baselines.ipynb #f8b4952e
+class LatentArithmetic:
+    "scGen's latent arithmetic on a trained model's whole latent: source latents plus the treatment's mean latent shift, decoded"
+    def __init__(self, model:FCR,           # a trained model, e.g. a plain VAE (`FCR(adata, **PLAIN_VAE)`)
+                 adata:ad.AnnData=None):    # cells the shifts are learned from (None: the model's training data, less a registered split's held-out cells)
+        if not model.is_trained: raise ValueError("LatentArithmetic needs a trained model: call model.train() first.")
+        cells = model.adata if adata is None else adata
+        if cells is None: raise ValueError("Pass the training cells: this model was loaded without an AnnData.")
+        self.model, self.registry, self.module = model, model.registry, model.module
+        cells = cells[seen_cells(cells, self.registry)]
+        codes = encode_cells(cells, self.registry)
+        z = model.get_latent_representation(cells, 'all', aligned=False)
+        self.means = pd.DataFrame(z).groupby([codes['t_id'], codes['x_id']]).mean()   # (condition, covariate group) -> mean latent
+    def shift(self, treatment:str, # a treatment (condition) seen in training
+             )->np.ndarray:        # (latent width,) mean latent of its cells minus their controls', averaged over covariates
+        "The treatment's latent shift, averaged over the covariates in which it and the controls were seen"
+        conditions = self.registry['conditions']
+        if str(treatment) not in conditions[1:]: raise ValueError(f"Latent arithmetic needs a treatment seen in training; {treatment!r} is not one of {conditions[1:]}.")
+        treated, control = self.means.xs(conditions.index(str(treatment))), self.means.xs(0)
+        both = treated.index.intersection(control.index)
+        if both.empty: raise ValueError(f"{treatment!r} was never seen in a covariate that also has control cells, so its shift is undefined.")
+        return (treated.loc[both] - control.loc[both]).mean(0).to_numpy()
+    def predict_counterfactual(self, adata_source:ad.AnnData, # the cells to transform, e.g. one covariate's controls
+                               treatment:str,                 # the queried treatment
+                               sample_counts:bool=False,      # draw NB counts around the predicted mean
+                              )->ad.AnnData:                  # one row per source cell: expected (or sampled) counts at its library size
+        "Each source cell's latent moved by the treatment's shift, decoded at its own library size"
+        reg = self.registry
+        z = self.model.get_latent_representation(adata_source, 'all', aligned=False) + self.shift(treatment)
+        X = adata_source.layers[reg['layer']] if reg['layer'] else adata_source.X
+        lib = torch.as_tensor(np.asarray(X.sum(1), np.float32).ravel())
+        with torch.no_grad():
+            params = self.module.decoder(torch.as_tensor(z, dtype=torch.float32), lib)
+            out = params['mean'] if self.module.likelihood == 'normal' or not sample_counts else sample_nb(params['mean'], params['theta'])
+        obs = pd.DataFrame({reg['treatment_key']: str(treatment)}, index=adata_source.obs_names.copy())
+        return ad.AnnData(out.numpy(), obs=obs, var=pd.DataFrame(index=pd.Index(reg['var_names'])))

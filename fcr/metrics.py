@@ -373,6 +373,7 @@ def counterfactual_table(model,             # a trained `fcr.FCR` (anything with
                          seed:int=0,        # seed of the sampled counts
                          deg_method:str='wilcoxon', # DEGs by `rank_degs` with this scanpy method, or 'shift' for the largest observed shifts
                          n_pcs:int=30,      # principal components for the E-distance
+                         references:dict=None, # {name: trained model} scored the same way, e.g. {'latent arithmetic': LatentArithmetic(vae)}
                         )->tuple:           # (scores DataFrame, {combination: profiles and DEGs for plotting})
     "Score FCR's counterfactual predictions of held-out combinations against the observed cells and the no-learning baselines"
     models = list(model) if isinstance(model, (list, tuple)) else [model]
@@ -403,6 +404,7 @@ def counterfactual_table(model,             # a trained `fcr.FCR` (anything with
         c, y = X[controls].mean(0), X[target].mean(0)
         for method, p in baseline_predictions(X_learn, t_learn, x_learn, t, x, ctrl).items():
             cells[method] = X[controls] + (p - c)
+        for name, ref in (references or {}).items(): cells[name] = predicted_cells(ref, adata[controls], t)
         degs = top_shift_genes(c, y, n_top) if deg_method == 'shift' else rank_degs(X, target, controls, n_top, deg_method)
         mu, axes = _pca_basis(X[target | controls], n_pcs)
         preds = {m: v.mean(0) for m, v in cells.items()}

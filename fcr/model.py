@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['mlp', 'GaussianHead', 'kl_normal', 'nb_log_prob', 'zinb_log_prob', 'count_index', 'shifted_lookup', 'NBRowLogProb',
-           'nb_row_log_prob', 'CovariateEmbedding', 'TreatmentEmbedding', 'ConditionalPrior', 'Decoder',
+           'nb_row_log_prob', 'CovariateEmbedding', 'TreatmentEmbedding', 'ConditionalPrior', 'Decoder', 'sample_nb',
            'permute_within_groups', 'perm_loss', 'FCRModule', 'frozen']
 
 # %% ../nbs/04_model.ipynb #114f394f
@@ -234,6 +234,13 @@ def _nb_log_prob_rows(y, mu, theta): return nb_log_prob(y, mu, theta).sum(-1)
 def _compiled_nb_row_log_prob():
     "The reference formula summed over genes, through `torch.compile`, which fuses it forward and backward; built on first use"
     return torch.compile(_nb_log_prob_rows, dynamic=True)
+
+# %% ../nbs/04_model.ipynb #a453a61c
+def sample_nb(mean:torch.Tensor,  # (..., G) expected counts (>= 0)
+                  theta:torch.Tensor, # (G,) inverse dispersions (> 0)
+                 )->torch.Tensor:     # (..., G) counts drawn from NB(mean, theta)
+    "Negative-binomial counts around `mean`, drawn as a gamma-Poisson mixture"
+    return torch.poisson(torch.distributions.Gamma(theta, theta / mean.clamp_min(1e-8)).sample())
 
 # %% ../nbs/04_model.ipynb #70e6b4cd
 def permute_within_groups(groups:torch.Tensor, # (B,) int group label of each item
@@ -499,8 +506,10 @@ def counterfactual(self:FCRModule,
                    x_new:torch.Tensor,  # (B, n_keys) queried covariates
                    lib:torch.Tensor,    # (B,) library sizes at which to express the mean (NB/ZINB)
                    give_mean:bool=True, # posterior means (True) or one posterior sample (False)
+                   prior_tx:tuple=None, # (mean, scale), each (B, n_latent_tx): z_tx's prior under the query, replacing the prior network's
                   )->torch.Tensor:      # (B, G) expected expression under the query
     "Expected expression of each cell under a new treatment and context, by abduction of the prior noise"
     z, p, p_new = self.latent(y, t, x, give_mean), self.prior(t, x), self.prior(t_new, x_new)
+    if prior_tx is not None: p_new['tx'] = prior_tx
     z_new = [p_new[k][0] + p_new[k][1]*(z[k] - p[k][0])/p[k][1] for k in ('x', 't', 'tx')]
     return self.decoder(torch.cat(z_new, -1), lib)['mean']

@@ -56,7 +56,7 @@ def _heldout_table(heldout, n_treatments, n_cell_lines, rng):
     return table
 
 # %% ../nbs/02_simulate.ipynb #8e283313
-def _prior_params(rng, n_cell_lines, n_treatments, n_batches, n_latent_x, n_latent_t, n_latent_tx, interaction):
+def _prior_params(rng, n_cell_lines, n_treatments, n_batches, n_latent_x, n_latent_t, n_latent_tx, interaction, structure='table'):
     "Means and scales of the three conditional priors, indexed by covariate group x and treatment t"
     nb, nx, nt = max(n_batches, 1), n_cell_lines*max(n_batches, 1), n_treatments + 1
     mu_x = (rng.uniform(-2, 2, (n_cell_lines, 1, n_latent_x)) + (rng.uniform(-1, 1, (1, nb, n_latent_x)) if n_batches else 0)).reshape(nx, n_latent_x)
@@ -65,8 +65,13 @@ def _prior_params(rng, n_cell_lines, n_treatments, n_batches, n_latent_x, n_late
     sigma_t = np.vstack([np.ones(n_latent_t), rng.uniform(0.5, 1.5, (n_treatments, n_latent_t))])
     def mix(additive_t, additive_x, table):
         return (1 - interaction)*(additive_t[:, None] + additive_x[None]) + interaction*table
-    mu_tx = mix(rng.uniform(-2, 2, (nt, n_latent_tx)), rng.uniform(-2, 2, (nx, n_latent_tx)), rng.uniform(-2, 2, (nt, nx, n_latent_tx)))
-    log_sigma_tx = mix(rng.uniform(-.4, .4, (nt, n_latent_tx)), rng.uniform(-.4, .4, (nx, n_latent_tx)), rng.uniform(-.7, .7, (nt, nx, n_latent_tx)))
+    if structure == 'table':   # every combination's interaction drawn on its own
+        mu_tx = mix(rng.uniform(-2, 2, (nt, n_latent_tx)), rng.uniform(-2, 2, (nx, n_latent_tx)), rng.uniform(-2, 2, (nt, nx, n_latent_tx)))
+        log_sigma_tx = mix(rng.uniform(-.4, .4, (nt, n_latent_tx)), rng.uniform(-.4, .4, (nx, n_latent_tx)), rng.uniform(-.7, .7, (nt, nx, n_latent_tx)))
+    else:                      # 'low_rank': the interaction is the product of the additive profiles
+        u, v, p, q = (rng.uniform(-lim, lim, (n, n_latent_tx)) for lim, n in ((2, nt), (2, nx), (.8, nt), (.8, nx)))
+        mu_tx = mix(u, v, .75*u[:, None]*v[None])
+        log_sigma_tx = mix(p, q, p[:, None]*q[None]/.8)
     mu_tx[0], log_sigma_tx[0] = 0., 0.
     return dict(mu_x=mu_x, sigma_x=sigma_x, mu_t=mu_t, sigma_t=sigma_t, mu_tx=mu_tx, sigma_tx=np.exp(log_sigma_tx))
 
@@ -163,6 +168,7 @@ def simulate(n_cell_lines:int=3,          # number of levels of the main covaria
              n_genes:int=200,             # number of genes
              cells_per_condition:int=500, # cells per (treatment, covariates, dose) condition
              interaction:float=0.5,       # the knob a in [0, 1]: 0 additive drug x cell-line effects, 1 fully non-additive
+             interaction_structure:str='table', # 'table': each combination's interaction drawn on its own; 'low_rank': u_t * v_x, predictable from the other combinations
              dispersion:float=5.,         # negative-binomial inverse dispersion theta (larger: closer to Poisson)
              depth:float=1000.,           # median library size (sets the sparsity)
              library_sd:float=0.3,        # standard deviation of the log library size
@@ -183,17 +189,18 @@ def simulate(n_cell_lines:int=3,          # number of levels of the main covaria
     if not d <= n_hidden <= n_genes:
         raise ValueError(f"The mixing must be injective, so widths must not shrink: need {d} (latent dims) <= n_hidden <= n_genes ({n_genes}), got n_hidden={n_hidden}. Use more genes or fewer latent dims.")
     if not 0 <= interaction <= 1: raise ValueError(f"interaction (the knob a) must lie in [0, 1], got {interaction}.")
+    if interaction_structure not in ('table', 'low_rank'): raise ValueError(f"interaction_structure must be 'table' or 'low_rank', got {interaction_structure!r}.")
     if prior not in ('gaussian', 'laplace'): raise ValueError(f"prior must be 'gaussian' or 'laplace', got {prior!r}.")
     if not (dispersion > 0 and depth > 0 and library_sd >= 0): raise ValueError("dispersion and depth must be > 0 and library_sd >= 0.")
     doses = [1.] if doses is None else list(doses)
     if not doses or any(not np.isfinite(v) or v <= 0 for v in doses): raise ValueError(f"doses must be a non-empty list of positive numbers, got {doses}.")
     sim = dict(n_cell_lines=n_cell_lines, n_treatments=n_treatments, n_batches=n_batches, doses=np.asarray(doses, float),
                n_latent_x=n_latent_x, n_latent_t=n_latent_t, n_latent_tx=n_latent_tx, n_genes=n_genes,
-               cells_per_condition=cells_per_condition, interaction=float(interaction), dispersion=float(dispersion),
+               cells_per_condition=cells_per_condition, interaction=float(interaction), interaction_structure=interaction_structure, dispersion=float(dispersion),
                depth=float(depth), library_sd=float(library_sd), prior=prior, n_hidden=n_hidden, n_layers=n_layers,
                signal=float(signal), seed=int(seed))
     rng_params, rng_heldout, rng_cells = (np.random.default_rng([seed, i]) for i in range(3))
-    params = _prior_params(rng_params, n_cell_lines, n_treatments, n_batches, n_latent_x, n_latent_t, n_latent_tx, interaction)
+    params = _prior_params(rng_params, n_cell_lines, n_treatments, n_batches, n_latent_x, n_latent_t, n_latent_tx, interaction, interaction_structure)
     params |= _mixing_params(rng_params, d, n_genes, n_hidden, n_layers, signal)
     table = _heldout_table(heldout, n_treatments, n_cell_lines, rng_heldout)
     design = _design(n_cell_lines, n_treatments, n_batches, doses)
