@@ -10,11 +10,12 @@ and largest off-diagonal entry; with --predict, the held-out combination predict
 shift and scGen's latent arithmetic on a plain VAE trained the same way (top-50-DEG R² and Pearson delta).
 
     python benchmarks/default_path.py --designs default laplace2 low_rank --data-seeds 0 1 2 --model-seeds 0 1 2
+    python benchmarks/default_path.py --designs default low_rank --data-seeds 0 --unseen network   # the prior network's own extrapolation
     python benchmarks/default_path.py --designs default --data-seeds 0 --model-seeds 0 --cells 60 --epochs 3   # smoke run
 
 Writes default_path_runs.csv to --out (default benchmarks/results/) and prints a mean, min and max per design.
 """
-import argparse, sys, time
+import argparse, functools, sys, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -73,6 +74,7 @@ def run(job):
     row = dict(design=design, data_seed=ds, model_seed=ms, epochs=len(model.history), best_epoch=int(model.history['val_loss'].idxmin()),
                train_seconds=time.time() - t0) | identifiability(model, fresh, ms)
     if a.predict:
+        model.predict_counterfactual = functools.partial(model.predict_counterfactual, unseen=getattr(a, 'unseen', 'additive'))
         vae = FCR(train, **DIMS, **PLAIN_VAE).train(progress_bar=False, seed=ms, **({'max_epochs': a.epochs} if a.epochs else {}))
         row |= prediction(model, vae, fresh, keys, ms)
     return logged(row)
@@ -84,6 +86,7 @@ def main(argv=None):
     p.add_argument('--data-seeds', nargs='+', type=int, default=[0, 1, 2])
     p.add_argument('--model-seeds', nargs='+', type=int, default=[0, 1, 2])
     p.add_argument('--predict', action=argparse.BooleanOptionalAction, default=True, help='also score the held-out prediction (trains a plain VAE too)')
+    p.add_argument('--unseen', default='additive', choices=['additive', 'network'], help="FCR's z_tx prior for the held-out combination (default: predict_counterfactual's)")
     p.add_argument('--cells', type=int, help="cells per condition (default: the design's)")
     p.add_argument('--epochs', type=int, help="maximum epochs (default: FCR.train's)")
     add_run_options(p, 'default_path_runs.csv')

@@ -7,7 +7,7 @@ __all__ = ['UsageError', 'prepare_output', 'read_h5ad', 'environment', 'run_demo
            'run_evaluate', 'launch', 'main']
 
 # %% ../nbs/09_cli.ipynb #004f7cc0
-import argparse, json, os, platform, subprocess, sys, time
+import argparse, json, logging, os, platform, subprocess, sys, time
 from importlib.metadata import version
 from pathlib import Path
 import numpy as np
@@ -90,8 +90,8 @@ def _verdicts(ident:pd.DataFrame, leak:pd.DataFrame, oracle:pd.DataFrame, cf:pd.
     refs = [m for m in ('additive shift', 'latent arithmetic') if m in s.index]
     won = [m for m in refs if beats(m)]
     score = lambda m: f"{s.loc[m, 'r2_top_deg']:.2f} / {s.loc[m, 'pearson_delta']:.2f}"
-    pred_v = (f"**FCR's prediction of {combo} {'beats' if len(won) == len(refs) else 'does not beat'} "
-              f"{' and '.join(refs) if len(won) in (0, len(refs)) else ' and '.join(sorted(set(refs) - set(won)))}** "
+    pred_v = (f"**FCR's prediction of {combo} {'beats' if len(won) == len(refs) else 'does not beat'} the "
+              f"{' and the '.join(refs) if len(won) in (0, len(refs)) else ' and the '.join(sorted(set(refs) - set(won)))}** "
               f"(top-50-DEG R² / Pearson Δ: FCR {score('FCR')}, " + ', '.join(f"{m} {score(m)}" for m in refs + ['control mean']) + ")"
               + ("." if len(won) == len(refs) else "; treat it as no better than the best of those references here."))
     return dict(identifiability=ident_v, leakage=leak_v, prediction=pred_v)
@@ -272,6 +272,7 @@ def run_predict(model_dir:str|Path,   # a folder written by `fcr train` (its mod
                 out:str|Path,         # output .h5ad
                 covariate:str=None,   # optional "key=level" (or just "level" for the first covariate key) to change the context too
                 force:bool=False,     # replace an existing output file
+                log_normalized:bool=False, # write log1p(counts / library * 1e4) of sampled counts: the scale observed cells are compared on
                )->ad.AnnData:         # the predictions
     "Predict the expression of every cell of `data` under `treatment` with a saved model"
     t_start = time.time()
@@ -281,7 +282,7 @@ def run_predict(model_dir:str|Path,   # a folder written by `fcr train` (its mod
     if covariate:
         key, sep, level = covariate.partition('=')
         covs = {key: level} if sep else {model.registry['covariate_keys'][0]: covariate}
-    pred = model.predict_counterfactual(model.adata, treatment=treatment, covariates=covs)
+    pred = model.predict_counterfactual(model.adata, treatment=treatment, covariates=covs, log_normalized=log_normalized)
     pred.write_h5ad(out)
     print(f"fcr predict: done in {time.time() - t_start:.0f}s. {pred.n_obs:,} cells under {treatment!r} ({pred.uns['fcr_counterfactual']['scale']}) written to {out}")
     return pred
@@ -366,6 +367,7 @@ def _parser()->argparse.ArgumentParser:
     q.add_argument('--treatment', required=True, help='treatment to impose')
     q.add_argument('--covariate', help='"key=level" (or a level of the first covariate key) to change the context too')
     q.add_argument('--out', required=True, help='output .h5ad')
+    q.add_argument('--log-normalized', action='store_true', help='write log1p(counts / library * 1e4) of sampled counts instead of expected counts')
     e = sub.add_parser('evaluate', parents=[common], help='evaluate a saved model on data')
     e.add_argument('model_dir'); e.add_argument('data')
     e.add_argument('--out', required=True, help='output folder')
@@ -386,6 +388,7 @@ def main(argv:list=None, # arguments (default: sys.argv[1:])
         )->int:          # exit status: 0 success, 2 bad input
     "The `fcr` console script"
     a = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if a.quiet else logging.INFO, format='%(message)s', stream=sys.stderr)
     try:
         if a.command == 'demo':
             run_demo(a.out, a.quick, a.epochs, a.cells_per_condition, a.seed, progress=not a.quiet, force=a.force)
@@ -395,7 +398,7 @@ def main(argv:list=None, # arguments (default: sys.argv[1:])
         elif a.command == 'train':
             run_train(a.data, a.treatment_key, a.covariate_key, a.out, a.control_value, a.layer, a.dose_key, a.holdout,
                       a.epochs, tuple(a.n_latent), a.seed, progress=not a.quiet, force=a.force, batch_size=a.batch_size)
-        elif a.command == 'predict': run_predict(a.model_dir, a.data, a.treatment, a.out, a.covariate, force=a.force)
+        elif a.command == 'predict': run_predict(a.model_dir, a.data, a.treatment, a.out, a.covariate, force=a.force, log_normalized=a.log_normalized)
         elif a.command == 'evaluate': run_evaluate(a.model_dir, a.data, a.out, force=a.force)
     except (UsageError, ValueError, KeyError, FileNotFoundError) as e:
         if a.debug: raise
