@@ -51,7 +51,7 @@ class Aligned:
     "A trained model whose reported latent blocks are re-oriented by an alignment; scored as a factorised model"
     tx_block, factorised = 'tx', True
     def __init__(self, model, alignment): self.model, self.alignment = model, alignment
-    def get_latent_blocks(self, cells): return self.alignment.transform(self.model.get_latent_blocks(cells))
+    def get_latent_blocks(self, cells): return self.alignment.transform(self.model.get_latent_blocks(cells, aligned=False))
     def __getattr__(self, name): return getattr(self.model, name)   # counterfactuals and the rest: the model's own
 
 
@@ -65,7 +65,7 @@ def run(cfg):
     model, secs = bench.train_model(name, train, ms, FULL['max_epochs'], bench.FCR_KWARGS, FULL['batch_size'])
     t0 = time.time()
     codes = encode_cells(train, model.registry)
-    alignment = fit_alignment(model.get_latent_blocks(train), codes['t_id'], codes['x_id'], n_starts=cfg['n_starts'], seed=ms)
+    alignment = fit_alignment(model.get_latent_blocks(train, aligned=False), codes['t_id'], codes['x_id'], n_starts=cfg['n_starts'], seed=ms)
     align_secs = time.time() - t0
     rows = []
     for aligned, scored in ((False, model), (True, Aligned(model, alignment))):

@@ -74,7 +74,7 @@ def model_kwargs(name, fcr_kwargs):
 def train_model(name, train, seed, epochs, fcr_kwargs, batch_size=512):
     model = make_model(name, train, **DIMS, **model_kwargs(name, fcr_kwargs))
     t0 = time.time()
-    model.train(max_epochs=epochs, batch_size=batch_size, seed=seed, progress_bar=False)
+    model.train(max_epochs=epochs, batch_size=batch_size, seed=seed, progress_bar=False, align=name.startswith('FCR'))  # baselines keep their own axes
     return model, time.time() - t0
 
 

@@ -24,6 +24,7 @@ Needs the data in FCR_DATA_DIR (or ../shared/data).
     python benchmarks/real_data_seeds.py --data perturbench                      # defaults, seeds 1-4
     python benchmarks/real_data_seeds.py --data kang --seeds 0 1 --settings '{"untrained": {}, "label-free encoders": {"conditional_encoder": false}}'
     python benchmarks/real_data_seeds.py --data perturbench --seeds 0 1 2 3 4 --plant-fold 1 2 3  # a planted interaction (as committed)
+    python benchmarks/real_data_seeds.py --data kang --seeds 0 1 2 3 4 --arithmetic            # with scGen's latent arithmetic beside FCR
 
 Writes <data>_runs.csv to --out (default benchmarks/results/, gitignored); two runs at a time, one thread each.
 """
@@ -35,7 +36,8 @@ import scanpy as sc
 import torch
 from fcr.data import load_perturbench, load_kang2018, add_split, setup_anndata
 from fcr.simulate import plant_interaction
-from fcr.train import FCR
+from fcr.train import FCR, PLAIN_VAE
+from fcr.baselines import LatentArithmetic
 from fcr.metrics import clustering_scores, label_variance_share, counterfactual_table
 sys.path.insert(0, str(Path(__file__).parent))
 from identifiability import pool_map, write_table, logged
@@ -57,9 +59,11 @@ def block_scores(model, cells, labels, seed):
     return clustering_scores(blocks, labels, seed=seed).join(shares)
 
 
-def prediction_columns(model, adata, heldout, seed, methods):
+def prediction_columns(model, adata, heldout, seed, methods, reference=None):
     "Top-50-DEG R² and Pearson delta of each method, averaged over the held-out combinations, as columns '<method> <score>'"
-    pred = counterfactual_table(model, adata, heldout, seed=seed)[0].groupby('method').mean(numeric_only=True)
+    references = {'latent arithmetic': LatentArithmetic(reference)} if reference is not None else {}
+    methods = tuple(methods) + tuple(references)
+    pred = counterfactual_table(model, adata, heldout, seed=seed, references=references)[0].groupby('method').mean(numeric_only=True)
     return {f'{m} {s}': round(float(pred.loc[m, s]), 3) for m in methods for s in ('r2_top_deg', 'pearson_delta')}
 
 
@@ -69,6 +73,11 @@ def fit(adata, setting, kwargs, seed, epochs):
     model, t0 = FCR(adata, **kwargs), time.time()
     if epochs > 0 and setting != 'untrained': model.train(max_epochs=epochs, seed=seed, progress_bar=False)
     return model, time.time() - t0
+
+
+def reference_vae(adata, seed, epochs, arithmetic):
+    "With --arithmetic, a plain VAE trained like FCR, for scGen's latent arithmetic; else None"
+    return FCR(adata, **PLAIN_VAE).train(max_epochs=epochs, seed=seed, progress_bar=False, align=False) if arithmetic else None
 
 
 def perturbench_data(fold=None):
@@ -83,14 +92,14 @@ def perturbench_data(fold=None):
     return adata
 
 
-def perturbench_run(setting, kwargs, seed, epochs, _, fold=None):
+def perturbench_run(setting, kwargs, seed, epochs, _, fold=None, arithmetic=False):
     "One PerturBench run: NMI and share of each block of the seen cells against the cell line, the perturbation and their combination, and the prediction scores"
     adata = perturbench_data(fold)
     model, secs = fit(adata, setting, kwargs, seed, epochs)
     seen = adata[adata.obs['fcr_split'].to_numpy() != 'heldout']
     line, pert, combo = combined(seen.obs['perturbation_typed'], seen.obs['cell_type'])
     scores = block_scores(model, seen, {'cell line': line, 'perturbation': pert, 'combination': combo}, seed)
-    return model, secs, scores, prediction_columns(model, adata, PERTURBENCH_HELDOUT, seed, ('FCR', 'control mean', 'additive shift'))
+    return model, secs, scores, prediction_columns(model, adata, PERTURBENCH_HELDOUT, seed, ('FCR', 'control mean', 'additive shift'), reference_vae(adata, seed, epochs, arithmetic))
 
 
 def kang_genes():
@@ -101,7 +110,7 @@ def kang_genes():
     return full[:, hvg['highly_variable'].to_numpy()].copy()
 
 
-def kang_run(setting, kwargs, seed, epochs, cell_type, fold=None):
+def kang_run(setting, kwargs, seed, epochs, cell_type, fold=None, arithmetic=False):
     "One Kang run without `cell_type`'s stimulated cells: NMI and share of each block of the training cells, and the prediction scores (`fold` must be None)"
     adata = kang_genes()
     held = (adata.obs['condition'] == 'stimulated').to_numpy() & (adata.obs['cell_type'] == cell_type).to_numpy()
@@ -109,7 +118,7 @@ def kang_run(setting, kwargs, seed, epochs, cell_type, fold=None):
     model, secs = fit(train, setting, kwargs, seed, epochs)
     ct, cond, combo = combined(train.obs['condition'], train.obs['cell_type'])
     scores = block_scores(model, train, {'cell type': ct, 'condition': cond, 'combination': combo}, seed)
-    return model, secs, scores, prediction_columns(model, adata, [('stimulated', cell_type)], seed, ('FCR', 'additive shift'))
+    return model, secs, scores, prediction_columns(model, adata, [('stimulated', cell_type)], seed, ('FCR', 'additive shift'), reference_vae(train, seed, epochs, arithmetic))
 
 
 PROTOCOLS = {'perturbench': (perturbench_run, [None]), 'kang': (kang_run, KANG_HELDOUT_TYPES)}
@@ -117,8 +126,8 @@ PROTOCOLS = {'perturbench': (perturbench_run, [None]), 'kang': (kang_run, KANG_H
 
 def run(job):
     "One run of a protocol; a row of the CSV"
-    data, setting, kwargs, seed, epochs, held_out, fold = job
-    model, secs, scores, extra = PROTOCOLS[data][0](setting, kwargs, seed, epochs, held_out, fold)
+    data, setting, kwargs, seed, epochs, held_out, fold, arithmetic = job
+    model, secs, scores, extra = PROTOCOLS[data][0](setting, kwargs, seed, epochs, held_out, fold, arithmetic)
     row = dict(setting=setting, seed=seed) | (dict(held_out=held_out) if held_out else {}) | (dict(fold=fold) if fold is not None else {})
     row |= dict(epochs=len(model.history), secs=round(secs), val=float(model.history['val_loss'].min()) if len(model.history) else np.nan)
     row |= {f'{b} {c[4:]}': round(float(scores.loc[b, c]), 3) for b in scores.index for c in scores.columns if c.startswith('NMI ')}
@@ -133,10 +142,11 @@ def main(argv=None):
     p.add_argument('--settings', default='{"defaults": {}}', help='JSON {name: FCR kwargs} (default: the defaults); "untrained" is not trained')
     p.add_argument('--epochs', type=int, default=150, help='maximum epochs (default 150, as the tutorials)')
     p.add_argument('--plant-fold', type=float, nargs='+', help='PerturBench only: plant an interaction of each of these folds first (1: plant nothing, as a check)')
+    p.add_argument('--arithmetic', action='store_true', help="also train a plain VAE per run and score scGen's latent arithmetic on it")
     p.add_argument('--out', default='benchmarks/results', help='folder for <data>_runs.csv')
     a = p.parse_args(argv)
     if a.data != 'perturbench' and a.plant_fold: p.error('--plant-fold is for --data perturbench only')
-    jobs = [(a.data, name, kw, s, a.epochs, h, f) for f in a.plant_fold or [None] for name, kw in json.loads(a.settings).items() for s in a.seeds for h in PROTOCOLS[a.data][1]]
+    jobs = [(a.data, name, kw, s, a.epochs, h, f, a.arithmetic) for f in a.plant_fold or [None] for name, kw in json.loads(a.settings).items() for s in a.seeds for h in PROTOCOLS[a.data][1]]
     df = pd.DataFrame(pool_map(run, jobs, workers=2, threads=1))
     write_table(df, a.out, f'{a.data}_planted_runs.csv' if a.plant_fold else f'{a.data}_runs.csv')
     print(df.to_string(index=False))
