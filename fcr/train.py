@@ -152,7 +152,7 @@ def get_latent_blocks(self:FCR,
 def write_latents(self:FCR,
                   adata:ad.AnnData=None, # where to write (None: the training AnnData); encoded with its own labels
                  )->None:
-    "Write the three blocks' posterior means to obsm['X_fcr_zx'], obsm['X_fcr_zt'], obsm['X_fcr_ztx']"
+    "Write the three blocks' posterior means, aligned as `get_latent_blocks` reports them, to obsm['X_fcr_zx'], obsm['X_fcr_zt'], obsm['X_fcr_ztx']"
     adata = self.adata if adata is None else adata
     for name, z in self.get_latent_blocks(adata).items(): adata.obsm[f"X_fcr_{name.replace('_', '')}"] = z
 
