@@ -7,7 +7,7 @@ __all__ = ['UsageError', 'prepare_output', 'read_h5ad', 'environment', 'run_demo
            'run_evaluate', 'launch', 'main']
 
 # %% ../nbs/09_cli.ipynb #004f7cc0
-import argparse, json, logging, os, platform, subprocess, sys, time
+import argparse, json, logging, os, platform, shutil, subprocess, sys, time
 from importlib.metadata import version
 from pathlib import Path
 import numpy as np
@@ -210,12 +210,17 @@ def run_train(data:str|Path,          # input .h5ad
               progress:bool=True,     # show progress bars
               force:bool=False,       # write into an existing, non-empty folder
               batch_size:int=512,     # cells per step, over all processes
+              checkpoint_every:int=1, # epochs between checkpoints in out/checkpoint (a killed run resumes from the last)
+              resume:bool=False,      # continue a killed run from out/checkpoint, with the same arguments
              )->dict:                 # the metrics written to metrics.json ({} on processes other than 0)
     "Train FCR on an h5ad file and write the model, the data with latents, metrics, figures and a report"
     t_start = time.time()
     rank, n_proc = init_distributed()  # under torchrun: every process trains, process 0 writes
     adata = read_h5ad(data)
-    out = prepare_output(out, force) if rank == 0 else Path(out)
+    ckpt_dir = Path(out)/'checkpoint'
+    if resume and not (ckpt_dir/'checkpoint.pt').exists():
+        raise UsageError(f"--resume found no checkpoint in {ckpt_dir}: give the --out folder of the run to continue, or drop --resume to start afresh.")
+    out = (Path(out) if resume else prepare_output(out, force)) if rank == 0 else Path(out)
     covariate_keys = list(covariate_keys)
     for k in [treatment_key] + covariate_keys + ([dose_key] if dose_key else []):
         if k not in adata.obs: raise UsageError(f"obs has no column {k!r}. Available columns: {list(adata.obs.columns)}.")
@@ -231,10 +236,11 @@ def run_train(data:str|Path,          # input .h5ad
     if 'fcr_split' not in adata.obs: add_split(adata, heldout=[(t, g) for (t, _), g in zip(pairs, groups)] or None, seed=seed, key='fcr_split')
     model = FCR(adata, n_latent_x=n_latent[0], n_latent_t=n_latent[1], n_latent_tx=n_latent[2])
     if rank == 0: print(f"fcr train: {adata.n_obs:,} cells x {adata.n_vars:,} genes, {n_proc} process(es); {str(model).splitlines()[0]}", flush=True)
-    model.train(max_epochs=epochs, batch_size=batch_size, seed=seed, progress_bar=progress)
+    model.train(max_epochs=epochs, batch_size=batch_size, seed=seed, progress_bar=progress, checkpoint_dir=ckpt_dir, checkpoint_every=checkpoint_every)
     close_distributed()  # every process holds the trained model: leave the group together, then process 0 writes
     if rank > 0: return {}
     model.save(out/'model', overwrite=True)
+    shutil.rmtree(ckpt_dir, ignore_errors=True)   # the run is finished: its model is saved, nothing is left to resume
     references = {}
     if pairs:   # scGen's latent arithmetic on a plain VAE trained the same way joins the prediction table (and `fcr evaluate`'s)
         print("fcr train: training a plain VAE with the same budget, for the latent-arithmetic reference", flush=True)
@@ -362,6 +368,8 @@ def _parser()->argparse.ArgumentParser:
     t.add_argument('--nproc', type=int, default=1, help='train on N local processes with torch.distributed (Gloo on CPU, NCCL on GPU), through torchrun')
     t.add_argument('--seed', type=int, default=0)
     t.add_argument('--out', default='fcr_run', help='output folder (default: fcr_run)')
+    t.add_argument('--checkpoint-every', type=int, default=1, help='epochs between checkpoints in OUT/checkpoint (default 1)')
+    t.add_argument('--resume', action='store_true', help='continue a killed run from OUT/checkpoint (same arguments)')
     q = sub.add_parser('predict', parents=[common], help='predict cells under another treatment with a saved model')
     q.add_argument('model_dir'); q.add_argument('data')
     q.add_argument('--treatment', required=True, help='treatment to impose')
@@ -393,11 +401,13 @@ def main(argv:list=None, # arguments (default: sys.argv[1:])
         if a.command == 'demo':
             run_demo(a.out, a.quick, a.epochs, a.cells_per_condition, a.seed, progress=not a.quiet, force=a.force)
         elif a.command == 'train' and a.nproc > 1 and 'WORLD_SIZE' not in os.environ:
-            read_h5ad(a.data); prepare_output(a.out, a.force)  # fail here, before starting processes
+            read_h5ad(a.data)
+            if not a.resume: prepare_output(a.out, a.force)  # fail here, before starting processes
             return launch(sys.argv[1:] if argv is None else argv, a.nproc)
         elif a.command == 'train':
             run_train(a.data, a.treatment_key, a.covariate_key, a.out, a.control_value, a.layer, a.dose_key, a.holdout,
-                      a.epochs, tuple(a.n_latent), a.seed, progress=not a.quiet, force=a.force, batch_size=a.batch_size)
+                      a.epochs, tuple(a.n_latent), a.seed, progress=not a.quiet, force=a.force, batch_size=a.batch_size,
+                      checkpoint_every=a.checkpoint_every, resume=a.resume)
         elif a.command == 'predict': run_predict(a.model_dir, a.data, a.treatment, a.out, a.covariate, force=a.force, log_normalized=a.log_normalized)
         elif a.command == 'evaluate': run_evaluate(a.model_dir, a.data, a.out, force=a.force)
     except (UsageError, ValueError, KeyError, FileNotFoundError) as e:

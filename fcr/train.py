@@ -236,7 +236,8 @@ def train(self:FCR,
           seed:int=0,                  # seed of initialisation, split, shuffling, control draws and noise
           device:str='auto',           # 'auto' (CUDA if present), 'cpu', 'cuda', ...
           progress_bar:bool=True,      # report progress: a live bar on a terminal or in a notebook, else about 20 lines on the `fcr` logger (INFO)
-          checkpoint_dir:str|Path=None,# write a checkpoint every epoch here, and resume from it if present
+          checkpoint_dir:str|Path=None,# write a checkpoint here (atomically) every `checkpoint_every` epochs, and resume from it if present
+          checkpoint_every:int=1,      # epochs between checkpoints (the last epoch and an early stop are always written)
           min_delta:float=1e-3,        # smallest decrease of the validation loss that counts as an improvement
           chunk_size:int=None,         # read cells in contiguous chunks of this many rows; None: 2048 for backed data, row by row in memory
           chunks_per_window:int=16,    # chunks whose cells are shuffled together (chunked reading)
@@ -301,10 +302,11 @@ def train(self:FCR,
         bar.set_postfix(loss=f"{row['train_loss']:.2f}", val=f"{row.get('val_loss', float('nan')):.2f}", best=f"{best:.2f}")
         if show and bar.disable and ((epoch - start) % every == 0 or stopped or epoch == max_epochs - 1):
             _log.info(f"FCR epoch {epoch + 1}/{max_epochs}: loss {row['train_loss']:.2f}, validation {row.get('val_loss', float('nan')):.2f}, best {best:.2f}" + (" (early stop)" if stopped else ""))
-        if ckpt is not None and rank == 0:
+        if ckpt is not None and rank == 0 and ((epoch + 1) % checkpoint_every == 0 or stopped or epoch == max_epochs - 1):
             ckpt.parent.mkdir(parents=True, exist_ok=True)
             torch.save(dict(params=params, module=mod.state_dict(), opt_ae=opt_ae.state_dict(), opt_d=opt_d.state_dict(), rows=rows,
-                            epoch=epoch, best=best, best_state=best_state, bad=bad, rng=torch.get_rng_state(), stopped=stopped), ckpt)
+                            epoch=epoch, best=best, best_state=best_state, bad=bad, rng=torch.get_rng_state(), stopped=stopped), ckpt.with_suffix('.tmp'))
+            ckpt.with_suffix('.tmp').replace(ckpt)   # a run killed while writing leaves the previous checkpoint whole
         if stopped: break
     bar.close()
     if best_state is not None: mod.load_state_dict(best_state)
