@@ -256,9 +256,10 @@ class LatentArithmetic:
         reg = self.registry
         z = self.model.get_latent_representation(adata_source, 'all', aligned=False) + self.shift(treatment)
         X = adata_source.layers[reg['layer']] if reg['layer'] else adata_source.X
-        lib = torch.as_tensor(np.asarray(X.sum(1), np.float32).ravel())
+        dev = next(self.module.parameters()).device
+        lib = torch.as_tensor(np.asarray(X.sum(1), np.float32).ravel(), device=dev)
         with torch.no_grad():
-            params = self.module.decoder(torch.as_tensor(z, dtype=torch.float32), lib)
+            params = self.module.decoder(torch.as_tensor(z, dtype=torch.float32, device=dev), lib)
             out = params['mean'] if self.module.likelihood == 'normal' or not sample_counts else sample_nb(params['mean'], params['theta'])
         obs = pd.DataFrame({reg['treatment_key']: str(treatment)}, index=adata_source.obs_names.copy())
-        return ad.AnnData(out.numpy(), obs=obs, var=pd.DataFrame(index=pd.Index(reg['var_names'])))
+        return ad.AnnData(out.cpu().numpy(), obs=obs, var=pd.DataFrame(index=pd.Index(reg['var_names'])))

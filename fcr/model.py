@@ -237,8 +237,8 @@ def _compiled_nb_row_log_prob():
 
 # %% ../nbs/04_model.ipynb #a453a61c
 def sample_nb(mean:torch.Tensor,  # (..., G) expected counts (>= 0)
-                  theta:torch.Tensor, # (G,) inverse dispersions (> 0)
-                 )->torch.Tensor:     # (..., G) counts drawn from NB(mean, theta)
+              theta:torch.Tensor, # (G,) inverse dispersions (> 0)
+             )->torch.Tensor:     # (..., G) counts drawn from NB(mean, theta)
     "Negative-binomial counts around `mean`, drawn as a gamma-Poisson mixture"
     return torch.poisson(torch.distributions.Gamma(theta, theta / mean.clamp_min(1e-8)).sample())
 

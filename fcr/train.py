@@ -341,7 +341,8 @@ def additive_prior_tx(self:FCR,
     dev, keys = next(self.module.parameters()).device, reg['covariate_keys']
     seen = [(c, [reg['covariates'][k].index(v) for k, v in zip(keys, levels)]) for c, *levels in self.seen_combinations if c != reg['conditions'][0]]
     conds = sorted({c for c, _ in seen} | {condition})
-    t_rows = torch.cat([t_query if c == condition else self._query_treatment(c, None, 1)[0] for c, _ in seen])
+    t_of = {c: t_query if c == condition else self._query_treatment(c, None, 1)[0] for c in conds}   # one vector per condition
+    t_rows = torch.cat([t_of[c] for c, _ in seen])
     x_rows = torch.tensor([x for _, x in seen], dtype=torch.int64).reshape(len(seen), len(keys))
     with torch.no_grad(): mu, sd = prior(t_rows.to(dev), x_rows.to(dev))['tx']
     sizes = [len(reg['covariates'][k]) for k in keys]
