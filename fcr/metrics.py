@@ -336,8 +336,9 @@ def rank_degs(X,                       # (cells, genes) log-normalised expressio
     a.var_names = [f'g{i}' for i in range(X.shape[1])]
     a.obs['group'] = pd.Categorical(np.where(is_target[keep], 'target', 'reference'))
     a.uns['log1p'] = {'base': None}  # tells scanpy the values are already log1p
-    sc.tl.rank_genes_groups(a, 'group', groups=['target'], reference='reference', method=method,
-                            n_genes=min(n_top, X.shape[1]), rankby_abs=True, tie_correct=method == 'wilcoxon')
+    with np.errstate(divide='ignore', invalid='ignore'):   # a gene constant in both groups gives scanpy 0/0: a NaN score, never ranked on top
+        sc.tl.rank_genes_groups(a, 'group', groups=['target'], reference='reference', method=method,
+                                n_genes=min(n_top, X.shape[1]), rankby_abs=True, tie_correct=method == 'wilcoxon')
     return np.array([int(g[1:]) for g in a.uns['rank_genes_groups']['names']['target']])
 
 # %% ../nbs/06_metrics.ipynb #b280abcd
