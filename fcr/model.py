@@ -285,6 +285,7 @@ class FCRModule(nn.Module):
                  n_layers:int=2,               # hidden layers of the expression embedding and the decoder
                  embed_dim:int=16,             # width of k_t and of k_x per covariate key
                  beta:float=1.,                # weight of the KL terms
+                 free_bits:float=0.25,         # KL nats per latent coordinate (mean over the batch) that cost nothing, so no coordinate collapses onto its prior; 0: the plain KL
                  w_sim:float=0.1,              # ω_sim, weight of the causal-structure term
                  w_cls:float=0.1,              # ω_cls, weight of the treatment classifier
                  w_cov:float=1.,               # weight of the covariate classifier (only with `cov_cls=True`)
@@ -303,7 +304,7 @@ class FCRModule(nn.Module):
         if cov_cls and n_covariate_groups is None: raise ValueError("cov_cls=True needs n_covariate_groups, the number of combined covariate groups.")
         self.hparams = {k: v for k, v in locals().items() if k not in ('self', '__class__')}  # the arguments, to rebuild the module
         self.likelihood, self.n_latent = likelihood, (n_latent_x, n_latent_t, n_latent_tx)
-        self.beta, self.w_sim, self.w_cls, self.w_cov, self.w_adv = beta, w_sim, w_cls, w_cov, w_adv
+        self.beta, self.free_bits, self.w_sim, self.w_cls, self.w_cov, self.w_adv = beta, free_bits, w_sim, w_cls, w_cov, w_adv
         self.n_disc_steps, self.n_samples = n_disc_steps, n_samples
         self.sim, self.cls, self.cov_cls, self.adv = sim, cls, cov_cls, adv
         self.conditional_encoder = conditional_encoder
@@ -363,8 +364,11 @@ def loss(self:FCRModule,
     z = {k: mu + sd*torch.randn((self.n_samples,) + mu.shape, device=mu.device) for k, (mu, sd) in q.items()}
     nll = -self.decoder.row_log_prob(y2, self.decoder(torch.cat([z['x'], z['t'], z['tx']], -1), lib2)).mean(0)
     terms = {'rec': nll[:B].mean(), 'rec0': nll[B:].mean()}
-    for k in ('x', 't', 'tx'): terms[f'kl_{k}'] = kl_normal(*q[k], *p[k]).sum(-1).mean() * 2  # cells and controls
-    total = terms['rec'] + terms['rec0'] + self.beta*(terms['kl_x'] + terms['kl_t'] + terms['kl_tx'])
+    total = terms['rec'] + terms['rec0']
+    for k in ('x', 't', 'tx'):
+        kl = kl_normal(*q[k], *p[k]).mean(0)   # (d,) per coordinate, averaged over cells and controls
+        terms[f'kl_{k}'] = kl.sum() * 2        # the history reports the KL itself (cells and controls)
+        total = total + self.beta * kl.clamp_min(self.free_bits).sum() * 2
     z1 = {k: v[0, :B] for k, v in z.items()}
     if self.sim:
         treated = (batch['t_id'] > 0).float()
