@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['RESOLUTIONS', 'sufficient_variability', 'mcc', 'block_r2', 'leakage_matrix', 'conditional_leakage', 'hsic',
            'conditional_independence_test', 'holm', 'ci_battery', 'log_normalize', 'top_shift_genes', 'response_scores',
-           'rank_degs', 'e_distance', 'counterfactual_table', 'clustering_scores', 'label_agreement',
-           'label_variance_share', 'interaction_strength', 'ci_tests']
+           'rank_degs', 'e_distance', 'covariate_labels', 'counterfactual_table', 'clustering_scores',
+           'label_agreement', 'label_variance_share', 'interaction_strength', 'ci_tests']
 
 # %% ../nbs/06_metrics.ipynb #24db9834
 import numpy as np
@@ -355,11 +355,14 @@ def e_distance(a:np.ndarray,        # (cells, d) one cloud of cells, e.g. predic
     a, b = torch.from_numpy(a), torch.from_numpy(b)
     return float(2*torch.cdist(a, b).mean() - torch.cdist(a, a).mean() - torch.cdist(b, b).mean())
 
-# %% ../nbs/06_metrics.ipynb #539cc100
-def _group_label(obs:pd.DataFrame, keys:list) -> np.ndarray:
-    "One label per cell for the combined covariates, e.g. 'line0' or 'line0|batch1'"
+# %% ../nbs/06_metrics.ipynb #c0a1ab02
+def covariate_labels(obs:pd.DataFrame, # cell annotations
+                     keys:list,        # the covariate columns, in order
+                    )->np.ndarray:     # (cells,) str: the levels joined by '|'
+    "One label per cell for the combined covariates, e.g. 'line0' or 'line0|batch1': the form combinations are named by"
     return obs[keys].astype(str).agg('|'.join, axis=1).to_numpy()
 
+# %% ../nbs/06_metrics.ipynb #539cc100
 def _pca_basis(X, n_pcs):
     "Mean and top principal axes of X"
     mu = X.mean(0)
@@ -385,7 +388,7 @@ def counterfactual_table(model,             # a trained `fcr.FCR` (anything with
     if len({m.module.likelihood for m in models}) > 1:
         raise ValueError(f"The ensemble mixes likelihoods {sorted({m.module.likelihood for m in models})}: its members' predictions are on different scales. Train every member with the same likelihood.")
     tkey, ckeys, ctrl = reg['treatment_key'], reg['covariate_keys'], reg['control_value']
-    t_lab, x_lab = adata.obs[tkey].astype(str).to_numpy(), _group_label(adata.obs, ckeys)
+    t_lab, x_lab = adata.obs[tkey].astype(str).to_numpy(), covariate_labels(adata.obs, ckeys)
     X = log_normalize(adata.layers[reg['layer']] if reg['layer'] else adata.X)
     in_combo = np.zeros(adata.n_obs, bool)
     for t, x in combinations: in_combo |= (t_lab == t) & (x_lab == x)

@@ -34,6 +34,9 @@ class FCR:
                  n_latent_tx:int=8,    # width of the interaction block z_tx
                  likelihood:str=None,  # 'nb' (default for counts), 'zinb' or 'normal' (default otherwise)
                  **kwargs):            # passed to `FCRModule`: weights (beta, w_sim, w_cls, w_adv, ...), switches, widths
+        for name, width in (('n_latent_x', n_latent_x), ('n_latent_t', n_latent_t), ('n_latent_tx', n_latent_tx)):
+            if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
+                raise ValueError(f"{name} must be a positive integer, the width of a latent block; got {width!r}.")
         reg = get_registry(adata)
         likelihood = likelihood or ('nb' if reg['is_counts'] else 'normal')
         require_counts(reg['is_counts'], likelihood)
