@@ -68,3 +68,14 @@ def test_tutorial_in_browser(server, site, tmp_path):
     nb = json.loads((ROOT/'nbs'/page.replace('.html', '.ipynb')).read_text(encoding='utf-8'))
     title = next(l[2:].strip() for c in nb['cells'] if c['cell_type'] == 'markdown' for l in ''.join(c['source']).splitlines() if l.startswith('# '))
     _check_page(server, tmp_path, page, title)
+
+def test_math_renders_offline(server, tmp_path):
+    "The theory page's formulas come out as KaTeX nodes, from the site's own copy of KaTeX, with no raw TeX delimiters left"
+    before = len(server.served)
+    dom, _ = _open(server, tmp_path, 'theory.html')
+    assert any(p.endswith('site_libs/katex/katex.min.js') for p in server.served[before:]), "the page did not load the bundled KaTeX"
+    assert dom.count('class="katex"') >= 5, "the theory page has (almost) no rendered math"
+    text = re.sub(r'<annotation[^>]*>.*?</annotation>', ' ', dom, flags=re.S)   # KaTeX keeps the source TeX in a hidden annotation
+    text = re.sub(r'<(script|style)[^>]*>.*?</\1>', ' ', text, flags=re.S)
+    text = re.sub(r'<[^>]+>', ' ', text)
+    assert '\\(' not in text and '\\[' not in text, "raw TeX delimiters are left on the theory page"

@@ -56,3 +56,12 @@ def test_sidebar_lists_every_notebook(site):
     index = (site/'index.html').read_text(encoding='utf-8')
     for nb in _notebooks():
         if nb.name != 'index.ipynb': assert _page(nb).name in index, f"{_page(nb)} is missing from the sidebar"
+
+def test_math_is_bundled(site):
+    "Math renders offline: KaTeX (scripts, styles, fonts) ships inside the site and no page loads anything from a CDN"
+    katex = site/'site_libs'/'katex'
+    assert (katex/'katex.min.js').exists() and (katex/'contrib'/'auto-render.min.js').exists() and list((katex/'fonts').glob('*.woff2'))
+    assert 'site_libs/katex/katex.min.js' in (site/'theory.html').read_text(encoding='utf-8')
+    for page in site.rglob('*.html'):
+        remote = re.findall(r'(?:src|href)="(https?://[^"]*(?:cdn|unpkg)[^"]*)"', page.read_text(encoding='utf-8'))
+        assert not remote, f"{page.relative_to(site)} loads {remote[:3]} from a CDN: bundle it into the site instead"

@@ -6,9 +6,13 @@ every machine), it runs the same steps as `nbdev_proc_nbs` (nbdev.yml, module in
 notebook processors into _proc/), minus nbdev's attempt to download Quarto, and renders _proc/ with the
 pure-Python `smalldocs`, which reads the same _quarto.yml.
 
+Math renders offline: KaTeX, the renderer smalldocs' pages load, is taken from the npm registry at build time
+(`npm pack`, cached in ~/.cache/fcr-docs) and copied into the site, and every page points at that copy instead
+of the CDN. Nothing is fetched when the pages are viewed.
+
     python tools/build_docs.py [--check]   # --check also runs `smalldocs check` (broken links etc.)
 """
-import os, shutil, subprocess, sys
+import os, re, shutil, subprocess, sys, tarfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,8 +61,39 @@ def build(check: bool = False) -> Path:
     built = proc/cfg.doc_path.name
     shutil.rmtree(cfg.doc_path, ignore_errors=True)
     shutil.move(str(built), str(cfg.doc_path))
+    bundle_katex(Path(cfg.doc_path))
     if check: check_links(proc)
     return cfg.doc_path
+
+def katex_tarball(version: str) -> Path:
+    "The npm registry's katex package at `version`, downloaded once with `npm pack` into ~/.cache/fcr-docs"
+    cache = Path(os.environ.get('XDG_CACHE_HOME', Path.home()/'.cache'))/'fcr-docs'
+    tgz = cache/f'katex-{version}.tgz'
+    if tgz.exists(): return tgz
+    if not shutil.which('npm'): sys.exit("Bundling KaTeX for offline math needs npm (Node.js) to fetch the katex package once: install Node.js, or put "
+                                         f"the npm registry's katex-{version}.tgz into {cache}/.")
+    cache.mkdir(parents=True, exist_ok=True)
+    res = subprocess.run(['npm', 'pack', f'katex@{version}', '--silent', '--pack-destination', str(cache)], capture_output=True, text=True)
+    if res.returncode or not tgz.exists(): sys.exit(f"npm pack katex@{version} failed, so the site's math could not be bundled:\n{res.stderr[-1500:]}")
+    return tgz
+
+def bundle_katex(site: Path):
+    "Copy KaTeX (scripts, styles, fonts) into site/site_libs/katex and point every page at it instead of smalldocs' CDN address"
+    from smalldocs.layout import KATEX   # e.g. https://cdn.jsdelivr.net/npm/katex@0.16.11/dist
+    version = re.search(r'katex@([\d.]+)', KATEX).group(1)
+    pages = [p for p in site.rglob('*.html') if KATEX in p.read_text(encoding='utf-8')]
+    if not pages: return
+    dest = site/'site_libs'/'katex'
+    shutil.rmtree(dest, ignore_errors=True)
+    with tarfile.open(katex_tarball(version)) as tar:
+        for m in tar.getmembers():
+            rel = m.name.removeprefix('package/dist/')
+            if m.isfile() and rel != m.name and (rel.startswith('fonts/') or rel in ('katex.min.js', 'katex.min.css', 'contrib/auto-render.min.js')):
+                (dest/rel).parent.mkdir(parents=True, exist_ok=True)
+                (dest/rel).write_bytes(tar.extractfile(m).read())
+    for p in pages:
+        local = Path(os.path.relpath(dest, p.parent)).as_posix()
+        p.write_text(p.read_text(encoding='utf-8').replace(KATEX, local), encoding='utf-8')
 
 def check_links(proc: Path):
     "Run `smalldocs check`; fail on broken links. Quarto-only keys it ignores (kept for real Quarto) are only listed."
