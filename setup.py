@@ -15,6 +15,7 @@ py_versions = ['3.11', '3.12']
 
 requirements = cfg.get('requirements', '').split()
 dev_requirements = cfg.get('dev_requirements', '').split()
+eval_requirements = cfg.get('eval_requirements', '').split()
 console_scripts = [s for s in cfg.get('console_scripts', '').split() if s]
 readme = Path(__file__).parent/'README.md'
 
@@ -33,7 +34,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=['fcr', 'fcr.*']),
     include_package_data=True,
     install_requires=requirements,
-    extras_require={'dev': dev_requirements},
+    extras_require={'dev': dev_requirements + eval_requirements, 'eval': eval_requirements},
     python_requires='>=' + min_python,
     long_description=readme.read_text(encoding='utf-8') if readme.exists() else cfg['description'],
     long_description_content_type='text/markdown',

@@ -30,7 +30,8 @@ import matplotlib.pyplot as plt
 from fcr.simulate import simulate, simulate_cells, counterfactual_expression
 from fcr.train import FCR
 from fcr.baselines import MODELS, make_model
-from fcr.metrics import mcc, leakage_matrix, conditional_leakage, ci_battery, log_normalize, response_scores, sufficient_variability
+from fcr.data import sufficient_variability
+from fcr.metrics import mcc, leakage_matrix, conditional_leakage, ci_battery, log_normalize, response_scores
 from fcr.plotting import plot_heatmap
 
 BLOCKS = ('z_x', 'z_t', 'z_tx')

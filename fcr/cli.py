@@ -18,11 +18,11 @@ import matplotlib
 matplotlib.use('Agg')
 import fcr
 from .simulate import simulate, simulate_cells
-from .data import add_split
 from .train import FCR, PLAIN_VAE
 from .baselines import LatentArithmetic
 from .distributed import init_distributed, close_distributed
-from .metrics import mcc, leakage_matrix, sufficient_variability, counterfactual_table, covariate_labels
+from .data import add_split, sufficient_variability
+from .metrics import mcc, leakage_matrix, counterfactual_table, covariate_labels, cell_eval_inputs
 from .plotting import plot_blocks, plot_history, plot_heatmap, plot_response
 from .report import Report
 
@@ -290,11 +290,20 @@ def run_predict(model_dir:str|Path,   # a folder written by `fcr train` (its mod
                 covariate:str=None,   # optional "key=level" (or just "level" for the first covariate key) to change the context too
                 force:bool=False,     # replace an existing output file
                 log_normalized:bool=False, # write log1p(counts / library * 1e4) of sampled counts: the scale observed cells are compared on
+                cell_eval:str=None,   # a covariate group: write the pair cell-eval scores instead (`cell_eval_inputs`), `out` and `<out>_real.h5ad`
                )->ad.AnnData:         # the predictions
     "Predict the expression of every cell of `data` under `treatment` with a saved model"
     t_start = time.time()
     out = prepare_output(out, force, is_file=True)
     model = _load_model(model_dir, read_h5ad(data))
+    if cell_eval is not None:   # treatments may be a comma-separated list; the group's controls and observed cells come from `data`
+        real_out = prepare_output(out.with_name(out.stem + '_real.h5ad'), force, is_file=True)
+        pred, real = cell_eval_inputs(model, model.adata, [t.strip() for t in treatment.split(',')], cell_eval)
+        pred.write_h5ad(out); real.write_h5ad(real_out)
+        reg = model.registry
+        print(f"fcr predict: done in {time.time() - t_start:.0f}s. Predicted and real cells of {cell_eval!r} written to {out} and {real_out}; score them with\n"
+              f"  cell-eval run -ap {out} -ar {real_out} --control-pert {reg['control_value']} --pert-col {reg['treatment_key']}")
+        return pred
     covs = None
     if covariate:
         key, sep, level = covariate.partition('=')
@@ -383,6 +392,7 @@ def _parser()->argparse.ArgumentParser:
     q.add_argument('--covariate', help='"key=level" (or a level of the first covariate key) to change the context too')
     q.add_argument('--out', required=True, help='output .h5ad')
     q.add_argument('--log-normalized', action='store_true', help='write log1p(counts / library * 1e4) of sampled counts instead of expected counts')
+    q.add_argument('--cell-eval', metavar='GROUP', help="write the predicted and real cells of this covariate group (e.g. line0) in cell-eval's form: OUT and OUT's <stem>_real.h5ad; --treatment may list several, comma-separated")
     e = sub.add_parser('evaluate', parents=[common], help='evaluate a saved model on data')
     e.add_argument('model_dir'); e.add_argument('data')
     e.add_argument('--out', required=True, help='output folder')
@@ -415,7 +425,7 @@ def main(argv:list=None, # arguments (default: sys.argv[1:])
             run_train(a.data, a.treatment_key, a.covariate_key, a.out, a.control_value, a.layer, a.dose_key, a.holdout,
                       a.epochs, tuple(a.n_latent), a.seed, progress=not a.quiet, force=a.force, batch_size=a.batch_size,
                       checkpoint_every=a.checkpoint_every, resume=a.resume)
-        elif a.command == 'predict': run_predict(a.model_dir, a.data, a.treatment, a.out, a.covariate, force=a.force, log_normalized=a.log_normalized)
+        elif a.command == 'predict': run_predict(a.model_dir, a.data, a.treatment, a.out, a.covariate, force=a.force, log_normalized=a.log_normalized, cell_eval=a.cell_eval)
         elif a.command == 'evaluate': run_evaluate(a.model_dir, a.data, a.out, force=a.force)
     except (UsageError, ValueError, KeyError, FileNotFoundError) as e:
         if a.debug: raise

@@ -11,8 +11,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import anndata as ad
-from .data import scan_matrix, _check_values
-from .baselines import group_means
+from .core import group_means, scan_matrix, check_values
 
 # %% ../nbs/02_simulate.ipynb #fda244b9
 def _design(n_cell_lines, n_treatments, n_batches, doses):
@@ -283,7 +282,7 @@ def plant_interaction(adata:ad.AnnData,     # cells x genes, raw counts in X (de
     if fold < 1: raise ValueError(f"fold must be at least 1 (counts are only added), got {fold}.")
     if not 1 <= n_genes <= n_candidates <= adata.n_vars:
         raise ValueError(f"Need 1 <= n_genes <= n_candidates <= genes ({adata.n_vars}); got n_genes={n_genes}, n_candidates={n_candidates}.")
-    stats = scan_matrix(adata.X); _check_values(stats, 'adata.X')
+    stats = scan_matrix(adata.X); check_values(stats, 'adata.X')
     if not stats['is_integer']: raise ValueError("adata.X does not hold integer counts. Put the raw counts in X first (e.g. adata.X = adata.layers['counts']).")
     labels = adata.obs[[treatment_key, covariate_key]]
     if labels.isna().any().any(): raise ValueError(f"obs[{treatment_key!r}] or obs[{covariate_key!r}] has missing values; give every cell a label.")

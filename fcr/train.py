@@ -19,7 +19,7 @@ from fastcore.basics import patch
 from tqdm import tqdm
 import fcr
 from .core import set_seed, get_device
-from .data import setup_anndata, get_registry, encode_cells, check_compatible, parse_treatments, dose_vectors, require_counts, FCRDataset, epoch_order, _dense
+from .data import setup_anndata, get_registry, encode_cells, check_compatible, parse_treatments, dose_vectors, require_counts, FCRDataset, epoch_order, to_dense
 from .distributed import init_distributed, all_reduce_sum, data_parallel
 from .model import FCRModule, sample_nb
 from .align import LatentAlignment, fit_alignment
@@ -111,7 +111,7 @@ def _cells(self:FCR, adata=None, chunk:int=4096):
     enc = encode_cells(adata, reg)
     for s in range(0, adata.n_obs, chunk):  # one read of each chunk: values checked, library sizes summed, then encoded
         e = min(s + chunk, adata.n_obs)
-        y = _dense(X[s:e])
+        y = to_dense(X[s:e])
         bad = ~np.isfinite(y).all(1)
         if bad.any(): raise ValueError(f"The expression has NaN or infinite values in cell {adata.obs_names[s + bad.argmax()]!r}{f' and {int(bad.sum()) - 1} more in rows {s}..{e - 1}' if bad.sum() > 1 else ''}. Remove or fix them first.")
         lib = y.sum(1, dtype=np.float64).astype(np.float32)  # library sizes, stored as float32 like `scan_matrix`'s

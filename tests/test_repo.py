@@ -1,6 +1,6 @@
 """Repository hygiene, as upstream nbdev CI checks it: the library is what the notebooks export, the
 notebooks are clean, and README.md is what nbs/index.ipynb says."""
-import filecmp, os, shutil, subprocess, sys
+import filecmp, os, re, shutil, subprocess, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,3 +46,25 @@ def test_readme_matches_index():
     "README.md (and its figures) must be what tools/make_readme.py makes from nbs/index.ipynb"
     res = subprocess.run([sys.executable, ROOT/'tools'/'make_readme.py', '--check'], cwd=ROOT, capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
+
+def _module_imports():
+    "For every module of fcr/: the notebook it is exported from, and the (module, names) it imports from other fcr modules"
+    out = {}
+    for py in sorted((ROOT/'fcr').glob('*.py')):
+        if py.name == '_modidx.py': continue
+        text = py.read_text(encoding='utf-8')
+        nb = re.search(r'File to edit: \.\./nbs/(\S+)\.ipynb', text).group(1)
+        imports = [(m, [n.strip().split(' as ')[0] for n in names.split(',')])
+                   for m, names in re.findall(r'^\s*from (?:fcr\.|\.)(\w+) import ([^\n#]+)', text, flags=re.M)]
+        out[py.stem] = nb, imports
+    return out
+
+def test_modules_import_only_earlier_lessons():
+    "Each module imports only modules whose notebooks come before its own (so nbs/ reads in order), and no private name crosses modules"
+    mods = _module_imports()
+    for mod, (nb, imports) in mods.items():
+        for other, names in imports:
+            if mod == '__init__' or other not in mods: continue
+            assert mods[other][0] < nb, f"fcr.{mod} ({nb}) imports fcr.{other} ({mods[other][0]}), a later lesson: move what it needs earlier"
+            private = [n for n in names if n.startswith('_')]
+            assert not private, f"fcr.{mod} imports private {private} from fcr.{other}: make them public and documented"
