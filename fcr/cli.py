@@ -204,8 +204,8 @@ def score_unseen(model:FCR,          # a trained model
     "The prediction table of unseen combinations, as `fcr train` and `fcr evaluate` both report it"
     reg = model.registry
     t_lab, x_lab = adata.obs[reg['treatment_key']].astype(str).to_numpy(), covariate_labels(adata.obs, reg['covariate_keys'])
-    seen = {(c[0], '|'.join(c[1:])) for c in map(tuple, model.seen_combinations)}
-    seen_rows = np.array([(t, x) in seen for t, x in zip(t_lab, x_lab)])
+    seen = [(c[0], '|'.join(c[1:])) for c in model.seen_combinations]   # a few combinations; the cells are matched in one vectorised lookup
+    seen_rows = pd.MultiIndex.from_arrays([t_lab, x_lab]).isin(seen)
     references = {} if reference_vae is None else {'latent arithmetic': LatentArithmetic(reference_vae, adata[seen_rows])}
     return counterfactual_table(model, adata, combinations, train_mask=seen_rows, seed=model.train_params.get('seed', 0), references=references)
 
