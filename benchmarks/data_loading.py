@@ -9,7 +9,8 @@ dense in-memory copy, plus setup time and peak memory. Target: the in-memory epo
 import argparse, resource, tempfile, time
 from pathlib import Path
 import numpy as np, pandas as pd, scipy.sparse as sp, anndata as ad, psutil, torch
-from fcr.data import setup_anndata, FCRDataset, AnnDataLoader
+from fcr.data import setup_anndata
+from fcr.loader import FCRDataset, AnnDataLoader
 
 def simulated(n_cells, n_genes, seed=0, stride=10):
     "Sparse counts (one gene in `stride` expressed per cell) with 20 drugs, some combinations, 5 lines x 2 batches"

@@ -23,7 +23,8 @@ import torch
 from fcr.simulate import simulate, simulate_cells
 from fcr.train import FCR, PLAIN_VAE
 from fcr.baselines import LatentArithmetic
-from fcr.metrics import mcc, leakage_matrix, counterfactual_table
+from fcr.metrics import mcc, leakage_matrix
+from fcr.response import counterfactual_table
 sys.path.insert(0, str(Path(__file__).parent))
 from identifiability import pool_map, write_table, logged, add_run_options
 

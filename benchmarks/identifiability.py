@@ -31,7 +31,9 @@ from fcr.simulate import simulate, simulate_cells, counterfactual_expression
 from fcr.train import FCR
 from fcr.baselines import MODELS, make_model
 from fcr.data import sufficient_variability
-from fcr.metrics import mcc, leakage_matrix, conditional_leakage, ci_battery, log_normalize, response_scores
+from fcr.metrics import mcc, leakage_matrix, conditional_leakage
+from fcr.independence import ci_battery
+from fcr.response import log_normalize, response_scores
 from fcr.plotting import plot_heatmap
 
 BLOCKS = ('z_x', 'z_t', 'z_tx')

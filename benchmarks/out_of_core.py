@@ -2,7 +2,7 @@
 
 Builds the file chunk by chunk (never holding the matrix in memory), then, in a fresh process, opens it
 backed (`anndata.read_h5ad(path, backed='r')`), registers it and trains one epoch of `FCR.train`, which
-reads contiguous chunks of rows in shuffled order (`fcr.data.epoch_order`). Prints the file size, the
+reads contiguous chunks of rows in shuffled order (`fcr.loader.epoch_order`). Prints the file size, the
 time of each phase and the training process's peak RSS. Target: peak RSS under 3 GB.
 
     python benchmarks/out_of_core.py [--cells 1000000] [--genes 2000] [--density 0.1] [--keep PATH]

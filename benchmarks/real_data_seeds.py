@@ -1,4 +1,4 @@
-"""The real-data tutorials' protocols over seeds and settings (issue 7's targets, beyond one run).
+"""The real-data tutorials' protocols over seeds and settings, beyond the one run each tutorial shows.
 
 `--data perturbench` follows nbs/tutorials/perturbench.ipynb: typed perturbations, the same four held-out combinations, FCR
 trained for at most 150 epochs; the seen cells' blocks clustered against the cell line, the perturbation and their combination,
@@ -7,9 +7,9 @@ FCR and the two baselines that learn nothing).
 `--data kang` follows nbs/tutorials/kang.ipynb: the 2,000 most variable genes (chosen without the held-out cells), one cell
 type's stimulated cells held out per run (CD4T, then CD14+Mono), FCR trained for at most 150 epochs; the training cells' blocks
 clustered against the cell type, the condition and their combination, and the held-out state predicted from that cell type's
-controls (FCR against the additive-shift baseline, `fcr.metrics.counterfactual_table`).
-Blocks are clustered by Leiden with the resolution searched per label (`fcr.metrics.clustering_scores`); NMI is reported, and
-beside it the share of each block's variance that lies between the label's groups (`fcr.metrics.label_variance_share`, columns
+controls (FCR against the additive-shift baseline, `fcr.response.counterfactual_table`).
+Blocks are clustered by Leiden with the resolution searched per label (`fcr.clustering.clustering_scores`); NMI is reported, and
+beside it the share of each block's variance that lies between the label's groups (`fcr.clustering.label_variance_share`, columns
 'share <block> <label>'): a block with cell-level variation inside the groups clusters worse.
 
 `--plant-fold F` (PerturBench only) first plants a known perturbation x cell-line interaction in the counts
@@ -25,8 +25,9 @@ Needs the data in FCR_DATA_DIR (or ../shared/data).
     python benchmarks/real_data_seeds.py --data kang --seeds 0 1 --settings '{"untrained": {}, "label-free encoders": {"conditional_encoder": false}}'
     python benchmarks/real_data_seeds.py --data perturbench --seeds 0 1 2 3 4 --plant-fold 1 2 3  # a planted interaction (as committed)
     python benchmarks/real_data_seeds.py --data kang --seeds 0 1 2 3 4 --arithmetic            # with scGen's latent arithmetic beside FCR
+    python benchmarks/real_data_seeds.py --data kang --seeds 0 1 2 3 4 --arithmetic --epochs 300 --n-genes 0   # FCR.train's defaults, all genes
 
-Writes <data>_runs.csv to --out (default benchmarks/results/, gitignored); two runs at a time, one thread each.
+Writes <data>_runs.csv (Kang on all genes: kang_all_genes_runs.csv) to --out (default benchmarks/results/, gitignored); two runs at a time, one thread each.
 """
 import argparse, json, sys, time, warnings
 from pathlib import Path
@@ -34,11 +35,14 @@ import numpy as np
 import pandas as pd
 import scanpy as sc
 import torch
-from fcr.data import load_perturbench, load_kang2018, add_split, setup_anndata
+from fcr.data import setup_anndata
+from fcr.loader import add_split
+from fcr.datasets import load_perturbench, load_kang2018
 from fcr.simulate import plant_interaction
 from fcr.train import FCR, PLAIN_VAE
 from fcr.baselines import LatentArithmetic
-from fcr.metrics import clustering_scores, label_variance_share, counterfactual_table
+from fcr.clustering import clustering_scores, label_variance_share
+from fcr.response import counterfactual_table
 sys.path.insert(0, str(Path(__file__).parent))
 from identifiability import pool_map, write_table, logged
 
@@ -92,7 +96,7 @@ def perturbench_data(fold=None):
     return adata
 
 
-def perturbench_run(setting, kwargs, seed, epochs, _, fold=None, arithmetic=False):
+def perturbench_run(setting, kwargs, seed, epochs, _, fold=None, arithmetic=False, n_genes=None):
     "One PerturBench run: NMI and share of each block of the seen cells against the cell line, the perturbation and their combination, and the prediction scores"
     adata = perturbench_data(fold)
     model, secs = fit(adata, setting, kwargs, seed, epochs)
@@ -102,17 +106,18 @@ def perturbench_run(setting, kwargs, seed, epochs, _, fold=None, arithmetic=Fals
     return model, secs, scores, prediction_columns(model, adata, PERTURBENCH_HELDOUT, seed, ('FCR', 'control mean', 'additive shift'), reference_vae(adata, seed, epochs, arithmetic))
 
 
-def kang_genes():
-    "The Kang tutorial's data: the 2,000 most variable genes, chosen without the stimulated cells of either held-out cell type"
+def kang_genes(n_genes=2000):
+    "The Kang tutorial's data: the `n_genes` most variable genes (0: all 6,998), chosen without the stimulated cells of either held-out cell type"
     full = load_kang2018(setup=False)
+    if not n_genes: return full
     held_any = (full.obs['condition'] == 'stimulated').to_numpy() & full.obs['cell_type'].isin(KANG_HELDOUT_TYPES).to_numpy()
-    hvg = sc.pp.highly_variable_genes(full[~held_any], layer='log1p', n_top_genes=2000, inplace=False)
+    hvg = sc.pp.highly_variable_genes(full[~held_any], layer='log1p', n_top_genes=n_genes, inplace=False)
     return full[:, hvg['highly_variable'].to_numpy()].copy()
 
 
-def kang_run(setting, kwargs, seed, epochs, cell_type, fold=None, arithmetic=False):
+def kang_run(setting, kwargs, seed, epochs, cell_type, fold=None, arithmetic=False, n_genes=2000):
     "One Kang run without `cell_type`'s stimulated cells: NMI and share of each block of the training cells, and the prediction scores (`fold` must be None)"
-    adata = kang_genes()
+    adata = kang_genes(n_genes)
     held = (adata.obs['condition'] == 'stimulated').to_numpy() & (adata.obs['cell_type'] == cell_type).to_numpy()
     train = adata[~held].copy(); setup_anndata(train, 'condition', 'cell_type', likelihood='nb')
     model, secs = fit(train, setting, kwargs, seed, epochs)
@@ -126,8 +131,8 @@ PROTOCOLS = {'perturbench': (perturbench_run, [None]), 'kang': (kang_run, KANG_H
 
 def run(job):
     "One run of a protocol; a row of the CSV"
-    data, setting, kwargs, seed, epochs, held_out, fold, arithmetic = job
-    model, secs, scores, extra = PROTOCOLS[data][0](setting, kwargs, seed, epochs, held_out, fold, arithmetic)
+    data, setting, kwargs, seed, epochs, held_out, fold, arithmetic, n_genes = job
+    model, secs, scores, extra = PROTOCOLS[data][0](setting, kwargs, seed, epochs, held_out, fold, arithmetic, n_genes)
     row = dict(setting=setting, seed=seed) | (dict(held_out=held_out) if held_out else {}) | (dict(fold=fold) if fold is not None else {})
     row |= dict(epochs=len(model.history), secs=round(secs), val=float(model.history['val_loss'].min()) if len(model.history) else np.nan)
     row |= {f'{b} {c[4:]}': round(float(scores.loc[b, c]), 3) for b in scores.index for c in scores.columns if c.startswith('NMI ')}
@@ -143,12 +148,14 @@ def main(argv=None):
     p.add_argument('--epochs', type=int, default=150, help='maximum epochs (default 150, as the tutorials)')
     p.add_argument('--plant-fold', type=float, nargs='+', help='PerturBench only: plant an interaction of each of these folds first (1: plant nothing, as a check)')
     p.add_argument('--arithmetic', action='store_true', help="also train a plain VAE per run and score scGen's latent arithmetic on it")
+    p.add_argument('--n-genes', type=int, default=2000, help='Kang only: the most variable genes kept (default 2000, as the tutorial; 0: all 6,998)')
     p.add_argument('--out', default='benchmarks/results', help='folder for <data>_runs.csv')
     a = p.parse_args(argv)
     if a.data != 'perturbench' and a.plant_fold: p.error('--plant-fold is for --data perturbench only')
-    jobs = [(a.data, name, kw, s, a.epochs, h, f, a.arithmetic) for f in a.plant_fold or [None] for name, kw in json.loads(a.settings).items() for s in a.seeds for h in PROTOCOLS[a.data][1]]
+    jobs = [(a.data, name, kw, s, a.epochs, h, f, a.arithmetic, a.n_genes) for f in a.plant_fold or [None] for name, kw in json.loads(a.settings).items() for s in a.seeds for h in PROTOCOLS[a.data][1]]
     df = pd.DataFrame(pool_map(run, jobs, workers=2, threads=1))
-    write_table(df, a.out, f'{a.data}_planted_runs.csv' if a.plant_fold else f'{a.data}_runs.csv')
+    name = f'{a.data}_planted_runs.csv' if a.plant_fold else f'{a.data}_all_genes_runs.csv' if a.data == 'kang' and not a.n_genes else f'{a.data}_runs.csv'
+    write_table(df, a.out, name)
     print(df.to_string(index=False))
 
 

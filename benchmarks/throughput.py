@@ -44,7 +44,7 @@ def _timed(f) -> float:
     return time.perf_counter() - t0
 
 def make_batch(n_genes: int, batch: int, n_cov: int, n_treat: int, gen: torch.Generator) -> dict:
-    "A batch in fcr.data's contract: a random (t, x) per cell over n_cov x (n_treat + control) combinations"
+    "A batch in fcr.loader's contract: a random (t, x) per cell over n_cov x (n_treat + control) combinations"
     t_id = torch.randint(0, n_treat + 1, (batch,), generator=gen)
     x = torch.randint(0, n_cov, (batch, 1), generator=gen)
     t = torch.zeros(batch, max(n_treat, 1)); treated = t_id > 0

@@ -8,7 +8,9 @@ __all__ = []
 
 # %% ../nbs/10_api.ipynb #0aeb6520
 from .core import set_seed, get_device, data_dir, data_file
-from .data import setup_anndata, add_split, get_registry, load_perturbench, load_kang2018, read_sciplex
+from .data import setup_anndata, get_registry
+from .loader import add_split
+from .datasets import load_perturbench, load_kang2018, read_sciplex
 from .train import FCR
 from . import plotting as pl
-from . import simulate, metrics, baselines
+from . import simulate, metrics, independence, response, clustering, baselines

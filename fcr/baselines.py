@@ -95,7 +95,7 @@ def disc_parameters(self:AdditiveModule)->list: # parameters of the two adversar
 
 @patch
 def loss(self:AdditiveModule,
-         batch:dict, # a batch in the `fcr.data` contract
+         batch:dict, # a batch in the `fcr.loader` contract
         )->tuple:    # (total loss, {term: detached 0-d tensor}, {'basal': detached basal samples of cells and controls})
     "The additive model's objective for one batch"
     y2, lib2 = torch.cat([batch['y'], batch['y0']]), torch.cat([batch['lib'], batch['lib0']])

@@ -21,8 +21,10 @@ from .simulate import simulate, simulate_cells
 from .train import FCR, PLAIN_VAE
 from .baselines import LatentArithmetic
 from .distributed import init_distributed, close_distributed
-from .data import add_split, sufficient_variability
-from .metrics import mcc, leakage_matrix, counterfactual_table, covariate_labels, cell_eval_inputs
+from .data import sufficient_variability
+from .loader import add_split
+from .metrics import mcc, leakage_matrix
+from .response import counterfactual_table, covariate_labels, cell_eval_inputs
 from .plotting import plot_blocks, plot_history, plot_heatmap, plot_response
 from .report import Report
 

@@ -19,7 +19,8 @@ from fastcore.basics import patch
 from tqdm import tqdm
 import fcr
 from .core import set_seed, get_device
-from .data import setup_anndata, get_registry, encode_cells, check_compatible, parse_treatments, dose_vectors, require_counts, FCRDataset, epoch_order, to_dense
+from .data import setup_anndata, get_registry, encode_cells, check_compatible, parse_treatments, dose_vectors, require_counts
+from .loader import FCRDataset, epoch_order, to_dense
 from .distributed import init_distributed, all_reduce_sum, data_parallel
 from .model import FCRModule, sample_nb
 from .align import LatentAlignment, fit_alignment

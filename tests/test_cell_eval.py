@@ -6,7 +6,7 @@ import pytest
 cell_eval = pytest.importorskip('cell_eval', reason="cell-eval is not installed: pip install 'fcr-sc[eval]'")
 import fcr
 from fcr.simulate import simulate
-from fcr.metrics import cell_eval_inputs, counterfactual_table
+from fcr.response import cell_eval_inputs, counterfactual_table
 
 def test_round_trip_agrees_with_fcr(tmp_path):
     adata = simulate(cells_per_condition=60, n_genes=50, heldout=[('drug1', 'line0')], seed=0)
