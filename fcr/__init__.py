@@ -14,3 +14,4 @@ from .datasets import load_perturbench, load_kang2018, read_sciplex
 from .train import FCR
 from . import plotting as pl
 from . import simulate, metrics, independence, response, clustering, baselines
+from . import objective, predict   # they add methods to FCRModule and FCR

@@ -17,7 +17,8 @@ import torch.nn.functional as F
 import anndata as ad
 from fastcore.basics import patch
 from .data import encode_cells
-from .model import FCRModule, ConditionalPrior, CovariateEmbedding, TreatmentEmbedding, mlp, kl_normal, sample_nb
+from .likelihood import kl_normal, sample_nb
+from .model import FCRModule, ConditionalPrior, CovariateEmbedding, TreatmentEmbedding, mlp
 from .train import FCR, PLAIN_VAE, seen_cells
 
 # %% ../nbs/07_baselines.ipynb #f2b89648
