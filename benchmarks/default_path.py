@@ -73,7 +73,7 @@ def run(job):
     t0 = time.time()
     model = FCR(train, **DIMS).train(progress_bar=False, seed=ms, **({'max_epochs': a.epochs} if a.epochs else {}))
     row = dict(design=design, data_seed=ds, model_seed=ms, epochs=len(model.history), best_epoch=int(model.history['val_loss'].idxmin()),
-               train_seconds=time.time() - t0) | identifiability(model, fresh, ms)
+               best_val_loss=float(model.history['val_loss'].min()), train_seconds=time.time() - t0) | identifiability(model, fresh, ms)
     if a.predict:
         model.predict_counterfactual = functools.partial(model.predict_counterfactual, unseen=a.unseen)
         vae = FCR(train, **DIMS, **PLAIN_VAE).train(progress_bar=False, seed=ms, **({'max_epochs': a.epochs} if a.epochs else {}))

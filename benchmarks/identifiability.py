@@ -27,7 +27,8 @@ import torch
 import matplotlib
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt
-from fcr.simulate import simulate, simulate_cells, counterfactual_expression
+from fcr.simulate import simulate, simulate_cells
+from fcr.ground_truth import counterfactual_expression
 from fcr.train import FCR
 from fcr.baselines import MODELS, make_model
 from fcr.data import sufficient_variability

@@ -13,7 +13,7 @@ beside it the share of each block's variance that lies between the label's group
 'share <block> <label>'): a block with cell-level variation inside the groups clusters worse.
 
 `--plant-fold F` (PerturBench only) first plants a known perturbation x cell-line interaction in the counts
-(`fcr.simulate.plant_interaction`, seed 0: every treated (perturbation, line) group gets 20 of the 50 genes most expressed in
+(`fcr.ground_truth.plant_interaction`, seed 0: every treated (perturbation, line) group gets 20 of the 50 genes most expressed in
 its line's controls raised by (F - 1) x its line's control mean), so that z_tx has a line-specific part to find; the rows get a `fold` column and
 go to perturbench_planted_runs.csv. F = 1 plants nothing (the counts are unchanged), a check that the planting path reproduces the plain runs.
 
@@ -38,7 +38,7 @@ import torch
 from fcr.data import setup_anndata
 from fcr.loader import add_split
 from fcr.datasets import load_perturbench, load_kang2018
-from fcr.simulate import plant_interaction
+from fcr.ground_truth import plant_interaction
 from fcr.train import FCR, PLAIN_VAE
 from fcr.baselines import LatentArithmetic
 from fcr.clustering import clustering_scores, label_variance_share

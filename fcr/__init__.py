@@ -13,5 +13,5 @@ from .loader import add_split
 from .datasets import load_perturbench, load_kang2018, read_sciplex
 from .train import FCR
 from . import plotting as pl
-from . import simulate, metrics, independence, response, clustering, baselines
+from . import simulate, ground_truth, metrics, independence, response, clustering, baselines
 from . import objective, predict   # they add methods to FCRModule and FCR

@@ -26,7 +26,7 @@ def test_default_path_smoke(tmp_path):
                   '--cells', 30, '--epochs', 2, '--workers', 1, '--out', tmp_path)
     runs = pd.read_csv(tmp_path/'default_path_runs.csv')
     assert runs['design'].tolist() == ['default', 'laplace2']
-    for col in ('mcc_tx', 'mcc_tx_before_alignment', 'r2_diag_min', 'r2_offdiag_max', 'r2_top_deg_fcr', 'r2_top_deg_additive', 'r2_top_deg_arithmetic'):
+    for col in ('best_val_loss', 'mcc_tx', 'mcc_tx_before_alignment', 'r2_diag_min', 'r2_offdiag_max', 'r2_top_deg_fcr', 'r2_top_deg_additive', 'r2_top_deg_arithmetic'):
         assert runs[col].notna().all(), col
 
 def test_identifiability_smoke(tmp_path):
