@@ -1,9 +1,9 @@
 #!/usr/bin/env python
 """Training-step throughput of FCR on simulated batches, against this machine's matmul peak.
 
-Config (issue 9): 2,000 genes, batch 512, 64 latent dims per block, 3 covariate levels x ~120
-treatments (~356 (t, x) combinations in the data), 512 hidden units. The issue gives no width, but its target
-figures (0.25 s <-> 40% and 0.7 s <-> 16% of this machine's ~230 GFLOP/s peak) both mean ~23-25 GFLOP per step,
+Config: 2,000 genes, batch 512, 64 latent dims per block, 3 covariate levels x ~120
+treatments (~356 (t, x) combinations in the data), 512 hidden units. The throughput targets (0.25 s <-> 40% and 0.7 s <-> 16% of
+this machine's ~230 GFLOP/s peak) both mean ~23-25 GFLOP per step,
 which is FCRModule at n_hidden=512 (22.1 GFLOP); fcr's default width, 128, gives 4.1 GFLOP (`--hidden 128`).
 Reports the median step time (autoencoder step +
 discriminator step: forward, backward, both optimisers), cells per second, the time share of each
