@@ -91,7 +91,7 @@ def _verdicts(ident:pd.DataFrame, leak:pd.DataFrame, oracle:pd.DataFrame, cf:pd.
     def beats(other): return all(s.loc['FCR', k] > s.loc[other, k] for k in ('r2_top_deg', 'pearson_delta'))
     refs = [m for m in ('additive shift', 'latent arithmetic') if m in s.index]
     won = [m for m in refs if beats(m)]
-    score = lambda m: f"{s.loc[m, 'r2_top_deg']:.2f} / {s.loc[m, 'pearson_delta']:.2f}"
+    score = lambda m: f"{s.loc[m, 'r2_top_deg']:.2f} / " + ('–' if pd.isna(s.loc[m, 'pearson_delta']) else f"{s.loc[m, 'pearson_delta']:.2f}")
     pred_v = (f"**FCR's prediction of {combo} {'beats' if len(won) == len(refs) else 'does not beat'} the "
               f"{' and the '.join(refs) if len(won) in (0, len(refs)) else ' and the '.join(sorted(set(refs) - set(won)))}** "
               f"(top-50-DEG R² / Pearson Δ: FCR {score('FCR')}, " + ', '.join(f"{m} {score(m)}" for m in refs + ['control mean']) + ")"
@@ -163,7 +163,7 @@ def run_demo(out:str|Path='fcr_demo', # output folder
            "informative scores; all-gene R² flatters every method.")
     r.heading('Conclusions').text(' '.join(verdict.values()))
     r.heading('Warnings')
-    for w in warnings or ['None: the design check passes and both models stopped early.']: r.text('- ' + w)
+    r.bullets(warnings or ['None: the design check passes and both models stopped early.'])
     r.heading('Design check').text(f"{design['n_conditions']} distinct (t, x) conditions in training; identifiability of `z_tx` with "
            f"d_tx = {dims['n_latent_tx']} needs at least 2·d_tx + 1 = {design['n_required']}: **{'passes' if design['passes'] else 'fails'}**.")
     r.heading('Identifiability of z_tx').text(verdict['identifiability']).table(ident.set_index('latent'),

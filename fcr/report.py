@@ -83,6 +83,11 @@ def note(self, md:str): # a highlighted remark, e.g. a caveat the reader must no
     self.blocks.append(('note', md)); return self
 
 @patch_to(Report)
+def bullets(self, items:list): # the items, each a Markdown-ish line
+    "Add a bulleted list"
+    self.blocks.append(('bullets', list(items))); return self
+
+@patch_to(Report)
 def table(self, df:pd.DataFrame, # the table
           caption:str='',        # a sentence saying what to read in it
           digits:int=3):         # decimals for floats
@@ -115,6 +120,9 @@ def write(self, out_dir:str|Path, # the folder; created if missing. report.md, r
         elif kind in ('text', 'note'):
             md.append(v if kind == 'text' else '> **Note.** ' + v)
             body.append(f'<p>{inline_html(v)}</p>' if kind == 'text' else f'<p class="note">{inline_html(v)}</p>')
+        elif kind == 'bullets':
+            md.append('\n'.join(f'- {item}' for item in v))
+            body.append('<ul>' + ''.join(f'<li>{inline_html(item)}</li>' for item in v) + '</ul>')
         elif kind == 'table':
             df, caption, digits = v
             md.append(table_markdown(df, digits) + (f'\n\n*{caption}*' if caption else ''))
