@@ -15,7 +15,7 @@ shift and scGen's latent arithmetic on a plain VAE trained the same way (top-50-
 
 Writes default_path_runs.csv to --out (default benchmarks/results/) and prints a mean, min and max per design.
 """
-import argparse, functools, sys, time
+import argparse, functools, json, sys, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -71,12 +71,14 @@ def run(job):
     torch.set_num_threads(1)
     train, fresh, keys = make_data(design, ds, a.cells)
     t0 = time.time()
-    model = FCR(train, **DIMS).train(progress_bar=False, seed=ms, **({'max_epochs': a.epochs} if a.epochs else {}))
-    row = dict(design=design, data_seed=ds, model_seed=ms, epochs=len(model.history), best_epoch=int(model.history['val_loss'].idxmin()),
-               best_val_loss=float(model.history['val_loss'].min()), train_seconds=time.time() - t0) | identifiability(model, fresh, ms)
+    fit_kw = json.loads(a.train) | ({'max_epochs': a.epochs} if a.epochs else {})
+    model = FCR(train, **DIMS).train(progress_bar=False, seed=ms, **fit_kw)
+    row = dict(design=design, data_seed=ds, model_seed=ms, epochs=len(model.history), best_epoch=int(model.history[f"val_{model.train_params['monitor']}"].idxmin()),
+               best_val_loss=float(model.history['val_loss'].min()), best_val_nelbo=float(model.history['val_nelbo'].min()),
+               train_seconds=time.time() - t0) | identifiability(model, fresh, ms)
     if a.predict:
         model.predict_counterfactual = functools.partial(model.predict_counterfactual, unseen=a.unseen)
-        vae = FCR(train, **DIMS, **PLAIN_VAE).train(progress_bar=False, seed=ms, **({'max_epochs': a.epochs} if a.epochs else {}))
+        vae = FCR(train, **DIMS, **PLAIN_VAE).train(progress_bar=False, seed=ms, **fit_kw)
         row |= prediction(model, vae, fresh, keys, ms)
     return logged(row)
 
@@ -90,6 +92,7 @@ def main(argv=None):
     p.add_argument('--unseen', default='additive', choices=['additive', 'network'], help="FCR's z_tx prior for the held-out combination (default: predict_counterfactual's)")
     p.add_argument('--cells', type=int, help="cells per condition (default: the design's)")
     p.add_argument('--epochs', type=int, help="maximum epochs (default: FCR.train's)")
+    p.add_argument('--train', default='{}', help='JSON of further FCR.train arguments for FCR and the plain VAE (default: none, the defaults)')
     add_run_options(p, 'default_path_runs.csv')
     a = p.parse_args(argv)
     jobs = [(d, ds, ms, a) for d in a.designs for ds in a.data_seeds for ms in a.model_seeds]

@@ -218,8 +218,8 @@ def grid_job(job):
     model, secs = train_model(name, train, ms, cfg['max_epochs'], fcr_kwargs, cfg['batch_size'])
     t0 = time.time()
     row, m, ci = evaluate(model, fresh, cfg, ms)
-    row = dict(model=name, data_seed=ds, model_seed=ms, epochs=len(model.history), best_val_loss=float(model.history['val_loss'].min()),
-               train_seconds=secs, eval_seconds=time.time() - t0) | row  # best_val_loss: can restarts be chosen without the truth?
+    row = dict(model=name, data_seed=ds, model_seed=ms, epochs=len(model.history), best_val_loss=float(model.history['val_loss'].min()), best_val_nelbo=float(model.history['val_nelbo'].min()),
+               train_seconds=secs, eval_seconds=time.time() - t0) | row  # best_val_*: can restarts be chosen without the truth?
     print(f"  {name:26s} data {ds} seed {ms}: MCC(z_tx) {row['mcc_tx_pearson']:.3f}, whole R² min {row['r2_all_min']:.2f}, "
           f"held-out cf MSE {row.get('cf_cell_mse_heldout', np.nan):.4f}  ({secs:.0f}s train, {row['eval_seconds']:.0f}s eval)", flush=True)
     return row, m, ci

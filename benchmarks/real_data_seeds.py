@@ -1,11 +1,11 @@
 """The real-data tutorials' protocols over seeds and settings, beyond the one run each tutorial shows.
 
 `--data perturbench` follows nbs/tutorials/perturbench.ipynb: typed perturbations, the same four held-out combinations, FCR
-trained for at most 150 epochs; the seen cells' blocks clustered against the cell line, the perturbation and their combination,
+trained with FCR.train's budget (--epochs caps it); the seen cells' blocks clustered against the cell line, the perturbation and their combination,
 and the held-out combinations predicted from their lines' controls (top-50-DEG R² and Pearson delta averaged over the four, for
 FCR and the two baselines that learn nothing).
 `--data kang` follows nbs/tutorials/kang.ipynb: the 2,000 most variable genes (chosen without the held-out cells), one cell
-type's stimulated cells held out per run (CD4T, then CD14+Mono), FCR trained for at most 150 epochs; the training cells' blocks
+type's stimulated cells held out per run (CD4T, then CD14+Mono), FCR trained with FCR.train's budget; the training cells' blocks
 clustered against the cell type, the condition and their combination, and the held-out state predicted from that cell type's
 controls (FCR against the additive-shift baseline, `fcr.response.counterfactual_table`).
 Blocks are clustered by Leiden with the resolution searched per label (`fcr.clustering.clustering_scores`); NMI is reported, and
@@ -25,7 +25,7 @@ Needs the data in FCR_DATA_DIR (or ../shared/data).
     python benchmarks/real_data_seeds.py --data kang --seeds 0 1 --settings '{"untrained": {}, "label-free encoders": {"conditional_encoder": false}}'
     python benchmarks/real_data_seeds.py --data perturbench --seeds 0 1 2 3 4 --plant-fold 1 2 3  # a planted interaction (as committed)
     python benchmarks/real_data_seeds.py --data kang --seeds 0 1 2 3 4 --arithmetic            # with scGen's latent arithmetic beside FCR
-    python benchmarks/real_data_seeds.py --data kang --seeds 0 1 2 3 4 --arithmetic --epochs 300 --n-genes 0   # FCR.train's defaults, all genes
+    python benchmarks/real_data_seeds.py --data kang --seeds 0 1 2 3 4 --arithmetic --n-genes 0   # FCR.train's defaults, all genes
 
 Writes <data>_runs.csv (Kang on all genes: kang_all_genes_runs.csv) to --out (default benchmarks/results/, gitignored); two runs at a time, one thread each.
 """
@@ -71,17 +71,21 @@ def prediction_columns(model, adata, heldout, seed, methods, reference=None):
     return {f'{m} {s}': round(float(pred.loc[m, s]), 3) for m in methods for s in ('r2_top_deg', 'pearson_delta')}
 
 
+def budget(epochs): return {'max_epochs': epochs} if epochs else {}   # None: FCR.train's own budget
+
+
 def fit(adata, setting, kwargs, seed, epochs):
-    "An FCR on `adata`, trained for at most `epochs` (none for the 'untrained' setting), and its training seconds"
+    "An FCR on `adata` (`kwargs` for FCR, and under 'train' for FCR.train), trained for at most `epochs` (none for the 'untrained' setting), and its training seconds"
     torch.manual_seed(seed)
+    kwargs = dict(kwargs); train_kw = kwargs.pop('train', {})
     model, t0 = FCR(adata, **kwargs), time.time()
-    if epochs > 0 and setting != 'untrained': model.train(max_epochs=epochs, seed=seed, progress_bar=False)
+    if setting != 'untrained' and epochs != 0: model.train(seed=seed, progress_bar=False, **budget(epochs) | train_kw)
     return model, time.time() - t0
 
 
-def reference_vae(adata, seed, epochs, arithmetic):
-    "With --arithmetic, a plain VAE trained like FCR, for scGen's latent arithmetic; else None"
-    return FCR(adata, **PLAIN_VAE).train(max_epochs=epochs, seed=seed, progress_bar=False, align=False) if arithmetic else None
+def reference_vae(adata, seed, epochs, arithmetic, train_kw=None):
+    "With --arithmetic, a plain VAE trained like FCR (with the setting's FCR.train arguments), for scGen's latent arithmetic; else None"
+    return FCR(adata, **PLAIN_VAE).train(seed=seed, progress_bar=False, align=False, **budget(epochs) | (train_kw or {})) if arithmetic else None
 
 
 def perturbench_data(fold=None):
@@ -103,7 +107,7 @@ def perturbench_run(setting, kwargs, seed, epochs, _, fold=None, arithmetic=Fals
     seen = adata[adata.obs['fcr_split'].to_numpy() != 'heldout']
     line, pert, combo = combined(seen.obs['perturbation_typed'], seen.obs['cell_type'])
     scores = block_scores(model, seen, {'cell line': line, 'perturbation': pert, 'combination': combo}, seed)
-    return model, secs, scores, prediction_columns(model, adata, PERTURBENCH_HELDOUT, seed, ('FCR', 'control mean', 'additive shift'), reference_vae(adata, seed, epochs, arithmetic))
+    return model, secs, scores, prediction_columns(model, adata, PERTURBENCH_HELDOUT, seed, ('FCR', 'control mean', 'additive shift'), reference_vae(adata, seed, epochs, arithmetic, kwargs.get('train')))
 
 
 def kang_genes(n_genes=2000):
@@ -123,7 +127,7 @@ def kang_run(setting, kwargs, seed, epochs, cell_type, fold=None, arithmetic=Fal
     model, secs = fit(train, setting, kwargs, seed, epochs)
     ct, cond, combo = combined(train.obs['condition'], train.obs['cell_type'])
     scores = block_scores(model, train, {'cell type': ct, 'condition': cond, 'combination': combo}, seed)
-    return model, secs, scores, prediction_columns(model, adata, [('stimulated', cell_type)], seed, ('FCR', 'additive shift'), reference_vae(train, seed, epochs, arithmetic))
+    return model, secs, scores, prediction_columns(model, adata, [('stimulated', cell_type)], seed, ('FCR', 'additive shift'), reference_vae(train, seed, epochs, arithmetic, kwargs.get('train')))
 
 
 PROTOCOLS = {'perturbench': (perturbench_run, [None]), 'kang': (kang_run, KANG_HELDOUT_TYPES)}
@@ -144,8 +148,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--data', choices=list(PROTOCOLS), required=True, help='which tutorial protocol')
     p.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3, 4], help='seeds (default 1 2 3 4; the tutorials ran seed 0)')
-    p.add_argument('--settings', default='{"defaults": {}}', help='JSON {name: FCR kwargs} (default: the defaults); "untrained" is not trained')
-    p.add_argument('--epochs', type=int, default=150, help='maximum epochs (default 150, as the tutorials)')
+    p.add_argument('--settings', default='{"defaults": {}}', help='JSON {name: FCR kwargs, with FCR.train kwargs under "train"} (default: the defaults); "untrained" is not trained')
+    p.add_argument('--epochs', type=int, help="maximum epochs (default: FCR.train's budget for the data)")
     p.add_argument('--plant-fold', type=float, nargs='+', help='PerturBench only: plant an interaction of each of these folds first (1: plant nothing, as a check)')
     p.add_argument('--arithmetic', action='store_true', help="also train a plain VAE per run and score scGen's latent arithmetic on it")
     p.add_argument('--n-genes', type=int, default=2000, help='Kang only: the most variable genes kept (default 2000, as the tutorial; 0: all 6,998)')

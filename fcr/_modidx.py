@@ -257,5 +257,6 @@ d = { 'settings': { 'branch': 'main',
                            'fcr.train._split': ('train.html#_split', 'fcr/train.py'),
                            'fcr.train._to': ('train.html#_to', 'fcr/train.py'),
                            'fcr.train._warn_design': ('train.html#_warn_design', 'fcr/train.py'),
+                           'fcr.train.cosine_lr': ('train.html#cosine_lr', 'fcr/train.py'),
                            'fcr.train.redraws': ('train.html#redraws', 'fcr/train.py'),
                            'fcr.train.seen_cells': ('train.html#seen_cells', 'fcr/train.py')}}}

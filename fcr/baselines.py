@@ -105,7 +105,9 @@ def loss(self:AdditiveModule,
     mu, sd = self.basal(y2)
     z_b = mu + sd*torch.randn((self.n_samples,) + mu.shape, device=mu.device)
     nll = -self.decoder.log_prob(y2, self.decoder(z_b + self.shift(t2, x2), lib2)).sum(-1).mean(0)
-    terms = {'rec': nll[:B].mean(), 'rec0': nll[B:].mean(), 'kl': kl_normal(mu, sd, torch.zeros_like(mu), torch.ones_like(sd)).sum(-1).mean()*2}
+    kl_rows = kl_normal(mu, sd, torch.zeros_like(mu), torch.ones_like(sd)).sum(-1)   # (2B,): cells, then controls
+    terms = {'rec': nll[:B].mean(), 'rec0': nll[B:].mean(), 'kl': kl_rows.mean()*2}
+    terms['nelbo'] = terms['rec'] + kl_rows[:B].mean()   # the cells' own negative ELBO: what early stopping monitors
     total = terms['rec'] + terms['rec0'] + self.beta*terms['kl']
     if self.adv:
         terms['adv'] = self.adversary_loss(z_b[0], batch)

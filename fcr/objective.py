@@ -56,11 +56,14 @@ def loss(self:FCRModule,
     z = {k: mu + sd*torch.randn((self.n_samples,) + mu.shape, device=mu.device) for k, (mu, sd) in q.items()}
     nll = -self.decoder.row_log_prob(y2, self.decoder(torch.cat([z['x'], z['t'], z['tx']], -1), lib2)).mean(0)
     terms = {'rec': nll[:B].mean(), 'rec0': nll[B:].mean()}
-    total = terms['rec'] + terms['rec0']
+    total, nelbo = terms['rec'] + terms['rec0'], terms['rec']
     for k in ('x', 't', 'tx'):
-        kl = kl_normal(*q[k], *p[k]).mean(0)   # (d,) per coordinate, averaged over cells and controls
+        kl_rows = kl_normal(*q[k], *p[k])      # (2B, d): the cells, then their controls
+        kl = kl_rows.mean(0)                   # (d,) per coordinate, averaged over cells and controls
         terms[f'kl_{k}'] = kl.sum() * 2        # the history reports the KL itself (cells and controls)
         total = total + self.beta * kl.clamp_min(self.free_bits).sum() * 2
+        nelbo = nelbo + kl_rows[:B].sum(-1).mean()
+    terms['nelbo'] = nelbo   # the negative ELBO of the batch's own cells, without their controls or any regulariser
     z1 = {k: v[0, :B] for k, v in z.items()}
     if self.sim:
         treated = (batch['t_id'] > 0).float()

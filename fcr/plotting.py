@@ -75,7 +75,7 @@ def plot_history(history:pd.DataFrame, # one row per epoch; columns such as 'tra
     "Each loss term against the epoch, training and validation together"
     cols = [c for c in history.columns if c != 'epoch' and pd.api.types.is_numeric_dtype(history[c])]
     prefixes = ('train_', 'validation_', 'val_')
-    terms = list(dict.fromkeys(next((c[len(p):] for p in prefixes if c.startswith(p)), c) for c in cols if c != 'seconds'))[:max_panels]
+    terms = list(dict.fromkeys(next((c[len(p):] for p in prefixes if c.startswith(p)), c) for c in cols if c not in ('seconds', 'lr')))[:max_panels]   # the learning rate is not a loss term
     if not terms: raise ValueError(f"history has no numeric loss columns; columns: {list(history.columns)}")
     epoch = history['epoch'] if 'epoch' in history else np.arange(1, len(history) + 1)
     ncol = min(4, len(terms)); nrow = -(-len(terms) // ncol)

@@ -26,7 +26,7 @@ def test_default_path_smoke(tmp_path):
                   '--cells', 30, '--epochs', 2, '--workers', 1, '--out', tmp_path)
     runs = pd.read_csv(tmp_path/'default_path_runs.csv')
     assert runs['design'].tolist() == ['default', 'laplace2']
-    for col in ('best_val_loss', 'mcc_tx', 'mcc_tx_before_alignment', 'r2_diag_min', 'r2_offdiag_max', 'r2_top_deg_fcr', 'r2_top_deg_additive', 'r2_top_deg_arithmetic'):
+    for col in ('best_val_loss', 'best_val_nelbo', 'mcc_tx', 'mcc_tx_before_alignment', 'r2_diag_min', 'r2_offdiag_max', 'r2_top_deg_fcr', 'r2_top_deg_additive', 'r2_top_deg_arithmetic'):
         assert runs[col].notna().all(), col
 
 def test_identifiability_smoke(tmp_path):
@@ -68,3 +68,12 @@ def test_real_data_seeds_smoke(tmp_path):
     assert len(runs) == 1
     for col in ('z_x cell line', 'z_tx combination', 'FCR r2_top_deg', 'control mean r2_top_deg', 'latent arithmetic pearson_delta'):
         assert runs[col].notna().all(), col
+
+def test_train_time_smoke(tmp_path):
+    "train_time.py: a two-epoch simulator run of this tree and of HEAD's code from a worktree, side by side, with the ratios"
+    out = run_benchmark('train_time.py', '--data', 'sim2000', '--cells', 30, '--max-epochs', 2, '--baseline-ref', 'HEAD',
+                        '--baseline-epochs', 2, '--threads', 1, '--out', tmp_path)
+    runs = pd.read_csv(tmp_path/'train_time_runs.csv')
+    assert runs['code'].tolist() == ['this tree', 'baseline'] and (runs['epochs'] == 2).all()
+    assert (runs['seconds'] > 0).all() and (runs['peak_rss_gib'] > 0).all() and runs['heldout_rec'].map(math.isfinite).all()
+    assert 'this tree / baseline' in out
