@@ -7,7 +7,7 @@ cfg = ConfigParser(delimiters=['='])
 cfg.read(Path(__file__).parent/'settings.ini', encoding='utf-8')
 cfg = cfg['DEFAULT']
 
-licenses = {'apache2': ('Apache Software License 2.0', 'OSI Approved :: Apache Software License')}
+licenses = {'apache2': 'Apache-2.0'}   # SPDX expressions: setuptools deprecates License classifiers
 statuses = ['1 - Planning', '2 - Pre-Alpha', '3 - Alpha', '4 - Beta', '5 - Production/Stable', '6 - Mature', '7 - Inactive']
 lic = licenses[cfg['license']]
 min_python = cfg['min_python']
@@ -22,11 +22,10 @@ readme = Path(__file__).parent/'README.md'
 setuptools.setup(
     name=cfg['lib_name'],
     version=cfg['version'],
-    license=lic[0],
+    license=lic,
     classifiers=[
         'Development Status :: ' + statuses[int(cfg['status'])],
         'Intended Audience :: ' + cfg['audience'].title(),
-        'License :: ' + lic[1],
         'Natural Language :: ' + cfg['language'].title(),
         'Topic :: Scientific/Engineering :: Bio-Informatics',
     ] + ['Programming Language :: Python :: ' + v for v in py_versions if v >= min_python],
