@@ -119,11 +119,17 @@ def kang_genes(n_genes=2000):
     return full[:, hvg['highly_variable'].to_numpy()].copy()
 
 
+def kang_training(adata, cell_type):
+    "A registered copy of Kang's `adata` without `cell_type`'s stimulated cells"
+    held = (adata.obs['condition'] == 'stimulated').to_numpy() & (adata.obs['cell_type'] == cell_type).to_numpy()
+    train = adata[~held].copy(); setup_anndata(train, 'condition', 'cell_type', likelihood='nb')
+    return train
+
+
 def kang_run(setting, kwargs, seed, epochs, cell_type, fold=None, arithmetic=False, n_genes=2000):
     "One Kang run without `cell_type`'s stimulated cells: NMI and share of each block of the training cells, and the prediction scores (`fold` must be None)"
     adata = kang_genes(n_genes)
-    held = (adata.obs['condition'] == 'stimulated').to_numpy() & (adata.obs['cell_type'] == cell_type).to_numpy()
-    train = adata[~held].copy(); setup_anndata(train, 'condition', 'cell_type', likelihood='nb')
+    train = kang_training(adata, cell_type)
     model, secs = fit(train, setting, kwargs, seed, epochs)
     ct, cond, combo = combined(train.obs['condition'], train.obs['cell_type'])
     scores = block_scores(model, train, {'cell type': ct, 'condition': cond, 'combination': combo}, seed)

@@ -18,31 +18,22 @@ over genes, averaged over cells; the one held-out score every version reports al
 
 Writes train_time_runs.csv to --out (default benchmarks/results/) and prints it with the ratios.
 """
-import argparse, json, os, resource, subprocess, sys, tempfile, time
+import argparse, json, os, resource, signal, subprocess, sys, tempfile, time
 from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-CD4T = 'CD4T'
-PERTURBENCH_HELDOUT = [('MAP2K6(CRISPRi)', 'A172'), ('SGK1(CRISPRi)', 'T98G'), ('MAPK1(CRISPRi)', 'U87MG'), ('TGFBR2(CRISPRi)', 'A172')]
 
 
 def training_data(name, cells=None):
-    "The registered training cells of data set `name`, built only with APIs every version of fcr under comparison has"
+    "The registered training cells of data set `name`: the real ones as `real_data_seeds.py` builds them (with the fcr being timed)"
     from fcr.data import setup_anndata
-    from fcr.loader import add_split
     if name == 'kang':
-        from fcr.datasets import load_kang2018
-        full = load_kang2018(setup=False)
-        held = (full.obs['condition'] == 'stimulated').to_numpy() & (full.obs['cell_type'] == CD4T).to_numpy()
-        train = full[~held].copy()
-        setup_anndata(train, 'condition', 'cell_type', likelihood='nb')
-        return train
+        from real_data_seeds import kang_genes, kang_training
+        return kang_training(kang_genes(0), 'CD4T')
     if name == 'perturbench':
-        from fcr.datasets import load_perturbench
-        adata = load_perturbench(typed=True)
-        add_split(adata, heldout=PERTURBENCH_HELDOUT, seed=0)
-        return adata
+        from real_data_seeds import perturbench_data
+        return perturbench_data()
     from fcr.simulate import simulate
     full = simulate(n_genes=2000, heldout=[('drug1', 'line0')], seed=0, **({'cells_per_condition': cells} if cells else {}))
     train = full[~full.obs['heldout'].to_numpy()].copy()
@@ -97,6 +88,7 @@ def main(argv=None):
     a = p.parse_args(argv)
     if a.worker: return worker(a.worker, a.cells, json.loads(a.train))
     from fcr.core import data_dir   # this tree's: found once here, for every worker
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # a killed run still removes its worktree (the `finally` below)
     data = data_dir()
     both = {'device': a.device} | ({'mixed_precision': True} if a.bf16 else {})
     trees = {'this tree': (ROOT, both | ({'max_epochs': a.max_epochs} if a.max_epochs else {}))}
