@@ -26,10 +26,12 @@ Needs the data in FCR_DATA_DIR (or ../shared/data).
     python benchmarks/real_data_seeds.py --data perturbench --seeds 0 1 2 3 4 --plant-fold 1 2 3  # a planted interaction (as committed)
     python benchmarks/real_data_seeds.py --data kang --seeds 0 1 2 3 4 --arithmetic            # with scGen's latent arithmetic beside FCR
     python benchmarks/real_data_seeds.py --data kang --seeds 0 1 2 3 4 --arithmetic --n-genes 0   # FCR.train's defaults, all genes
+    python benchmarks/real_data_seeds.py --data kang --seeds 0 1 2 3 4 --arithmetic --n-genes 0 --no-clustering --models /tmp/kang   # the predictions only; models kept
+    python benchmarks/real_data_seeds.py --data kang --seeds 0 1 2 3 4 --n-genes 0 --no-clustering --models /tmp/kang --unseen network --out /tmp  # the same models, the network's own z_tx prior
 
 Writes <data>_runs.csv (Kang on all genes: kang_all_genes_runs.csv) to --out (default benchmarks/results/, gitignored); two runs at a time, one thread each.
 """
-import argparse, json, sys, time, warnings
+import argparse, functools, json, sys, time, warnings
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -56,8 +58,9 @@ def combined(treatment, covariate):
     return x, t, np.char.add(np.char.add(t, '|'), x)
 
 
-def block_scores(model, cells, labels, seed):
-    "NMI of each block's Leiden clusters against each label, and the between-group share of each block's variance, side by side"
+def block_scores(model, cells, labels, seed, clustering):
+    "NMI of each block's Leiden clusters against each label, and the between-group share of each block's variance, side by side (none without `clustering`)"
+    if not clustering: return pd.DataFrame()
     blocks = model.get_latent_blocks(cells)
     shares = label_variance_share(blocks, labels).add_prefix('share ')
     return clustering_scores(blocks, labels, seed=seed).join(shares)
@@ -74,13 +77,20 @@ def prediction_columns(model, adata, heldout, seed, methods, reference=None):
 def budget(epochs): return {'max_epochs': epochs} if epochs else {}   # None: FCR.train's own budget
 
 
-def fit(adata, setting, kwargs, seed, epochs):
-    "An FCR on `adata` (`kwargs` for FCR, and under 'train' for FCR.train), trained for at most `epochs` (none for the 'untrained' setting), and its training seconds"
-    torch.manual_seed(seed)
-    kwargs = dict(kwargs); train_kw = kwargs.pop('train', {})
-    model, t0 = FCR(adata, **kwargs), time.time()
-    if setting != 'untrained' and epochs != 0: model.train(seed=seed, progress_bar=False, **budget(epochs) | train_kw)
-    return model, time.time() - t0
+def fit(adata, setting, kwargs, seed, epochs, opts):
+    """An FCR on `adata` (`kwargs` for FCR, and under 'train' for FCR.train), trained for at most `epochs` (none for the 'untrained' setting), and its training seconds.
+    With opts['model_path'], a model saved there is loaded instead of trained (0 seconds), and a trained one is saved there; its predictions use opts['unseen']."""
+    path = opts.get('model_path')
+    if path and (Path(path)/'model.pt').exists(): model, secs = FCR.load(path, adata), 0.
+    else:
+        torch.manual_seed(seed)
+        kwargs = dict(kwargs); train_kw = kwargs.pop('train', {})
+        model, t0 = FCR(adata, **kwargs), time.time()
+        if setting != 'untrained' and epochs != 0: model.train(seed=seed, progress_bar=False, **budget(epochs) | train_kw)
+        secs = time.time() - t0
+        if path: model.save(path)
+    model.predict_counterfactual = functools.partial(model.predict_counterfactual, unseen=opts.get('unseen', 'additive'))
+    return model, secs
 
 
 def reference_vae(adata, seed, epochs, arithmetic, train_kw=None):
@@ -100,13 +110,13 @@ def perturbench_data(fold=None):
     return adata
 
 
-def perturbench_run(setting, kwargs, seed, epochs, _, fold=None, arithmetic=False, n_genes=None):
+def perturbench_run(setting, kwargs, seed, epochs, _, fold, arithmetic, n_genes, opts):
     "One PerturBench run: NMI and share of each block of the seen cells against the cell line, the perturbation and their combination, and the prediction scores"
     adata = perturbench_data(fold)
-    model, secs = fit(adata, setting, kwargs, seed, epochs)
+    model, secs = fit(adata, setting, kwargs, seed, epochs, opts)
     seen = adata[adata.obs['fcr_split'].to_numpy() != 'heldout']
     line, pert, combo = combined(seen.obs['perturbation_typed'], seen.obs['cell_type'])
-    scores = block_scores(model, seen, {'cell line': line, 'perturbation': pert, 'combination': combo}, seed)
+    scores = block_scores(model, seen, {'cell line': line, 'perturbation': pert, 'combination': combo}, seed, opts['clustering'])
     return model, secs, scores, prediction_columns(model, adata, PERTURBENCH_HELDOUT, seed, ('FCR', 'control mean', 'additive shift'), reference_vae(adata, seed, epochs, arithmetic, kwargs.get('train')))
 
 
@@ -126,13 +136,13 @@ def kang_training(adata, cell_type):
     return train
 
 
-def kang_run(setting, kwargs, seed, epochs, cell_type, fold=None, arithmetic=False, n_genes=2000):
+def kang_run(setting, kwargs, seed, epochs, cell_type, fold, arithmetic, n_genes, opts):
     "One Kang run without `cell_type`'s stimulated cells: NMI and share of each block of the training cells, and the prediction scores (`fold` must be None)"
     adata = kang_genes(n_genes)
     train = kang_training(adata, cell_type)
-    model, secs = fit(train, setting, kwargs, seed, epochs)
+    model, secs = fit(train, setting, kwargs, seed, epochs, opts)
     ct, cond, combo = combined(train.obs['condition'], train.obs['cell_type'])
-    scores = block_scores(model, train, {'cell type': ct, 'condition': cond, 'combination': combo}, seed)
+    scores = block_scores(model, train, {'cell type': ct, 'condition': cond, 'combination': combo}, seed, opts['clustering'])
     return model, secs, scores, prediction_columns(model, adata, [('stimulated', cell_type)], seed, ('FCR', 'additive shift'), reference_vae(train, seed, epochs, arithmetic, kwargs.get('train')))
 
 
@@ -141,8 +151,9 @@ PROTOCOLS = {'perturbench': (perturbench_run, [None]), 'kang': (kang_run, KANG_H
 
 def run(job):
     "One run of a protocol; a row of the CSV"
-    data, setting, kwargs, seed, epochs, held_out, fold, arithmetic, n_genes = job
-    model, secs, scores, extra = PROTOCOLS[data][0](setting, kwargs, seed, epochs, held_out, fold, arithmetic, n_genes)
+    data, setting, kwargs, seed, epochs, held_out, fold, arithmetic, n_genes, opts = job
+    if opts['models']: opts = opts | dict(model_path=str(Path(opts['models'])/'_'.join(str(v) for v in (data, n_genes if data == 'kang' else None, setting, held_out, fold, seed) if v is not None).replace(' ', '-')))
+    model, secs, scores, extra = PROTOCOLS[data][0](setting, kwargs, seed, epochs, held_out, fold, arithmetic, n_genes, opts)
     row = dict(setting=setting, seed=seed) | (dict(held_out=held_out) if held_out else {}) | (dict(fold=fold) if fold is not None else {})
     row |= dict(epochs=len(model.history), secs=round(secs), val=float(model.history['val_loss'].min()) if len(model.history) else np.nan)
     row |= {f'{b} {c[4:]}': round(float(scores.loc[b, c]), 3) for b in scores.index for c in scores.columns if c.startswith('NMI ')}
@@ -159,10 +170,13 @@ def main(argv=None):
     p.add_argument('--plant-fold', type=float, nargs='+', help='PerturBench only: plant an interaction of each of these folds first (1: plant nothing, as a check)')
     p.add_argument('--arithmetic', action='store_true', help="also train a plain VAE per run and score scGen's latent arithmetic on it")
     p.add_argument('--n-genes', type=int, default=2000, help='Kang only: the most variable genes kept (default 2000, as the tutorial; 0: all 6,998)')
+    p.add_argument('--no-clustering', action='store_true', help='skip the Leiden clustering of the blocks (the prediction scores only; much faster on Kang with all genes)')
+    p.add_argument('--models', help='folder of one saved FCR per run (FCR.save): a run whose model is there loads it instead of training, and a trained one is saved there')
+    p.add_argument('--unseen', default='additive', choices=['additive', 'network'], help="FCR's z_tx prior for the held-out combinations (default: predict_counterfactual's)")
     p.add_argument('--out', default='benchmarks/results', help='folder for <data>_runs.csv')
     a = p.parse_args(argv)
     if a.data != 'perturbench' and a.plant_fold: p.error('--plant-fold is for --data perturbench only')
-    jobs = [(a.data, name, kw, s, a.epochs, h, f, a.arithmetic, a.n_genes) for f in a.plant_fold or [None] for name, kw in json.loads(a.settings).items() for s in a.seeds for h in PROTOCOLS[a.data][1]]
+    jobs = [(a.data, name, kw, s, a.epochs, h, f, a.arithmetic, a.n_genes, dict(clustering=not a.no_clustering, models=a.models, unseen=a.unseen)) for f in a.plant_fold or [None] for name, kw in json.loads(a.settings).items() for s in a.seeds for h in PROTOCOLS[a.data][1]]
     df = pd.DataFrame(pool_map(run, jobs, workers=2, threads=1))
     name = f'{a.data}_planted_runs.csv' if a.plant_fold else f'{a.data}_all_genes_runs.csv' if a.data == 'kang' and not a.n_genes else f'{a.data}_runs.csv'
     write_table(df, a.out, name)

@@ -39,7 +39,7 @@ def additive_prior_tx(self:FCR,
                       condition:str,        # its canonical condition, e.g. 'drug1'
                       x_query:torch.Tensor, # (B, n_keys) covariate levels of the query cells
                      )->tuple:              # (mean, scale, estimable): (B, n_latent_tx), (B, n_latent_tx), (B,) bool
-    "z_tx's prior under the query from a two-way additive fit (treatment + each covariate key) to the seen treated combinations' priors"
+    "z_tx's prior under the query from a two-way additive fit (treatment + each covariate key) to the seen treated combinations' priors; a level never seen treated takes the seen levels' average effect"
     reg, prior = self.registry, self.module.prior
     dev, keys = next(self.module.parameters()).device, reg['covariate_keys']
     seen = [(c, [reg['covariates'][k].index(v) for k, v in zip(keys, levels)]) for c, *levels in self.seen_combinations if c != reg['conditions'][0]]
@@ -54,6 +54,11 @@ def additive_prior_tx(self:FCR,
     A = design(torch.tensor([conds.index(c) for c, _ in seen]), x_rows)
     coef = torch.linalg.lstsq(A, torch.cat([mu, sd.log()], 1).double().cpu(), driver='gelsd').solution
     q = design(torch.full((len(x_query),), conds.index(condition)), x_query.cpu())
+    start = len(conds)
+    for j, n in enumerate(sizes):  # a level no treated cell had carries no interaction to fit: give it the average of the treated levels'
+        treated = torch.zeros(n, dtype=torch.bool); treated[x_rows[:, j]] = True
+        q[~treated[x_query[:, j].cpu()], start:start + n] = treated.double() / treated.sum()
+        start += n
     estimable = (q - q @ torch.linalg.pinv(A) @ A).abs().amax(1) < 1e-6   # the query lies in the span of the seen rows
     m, log_s = (q @ coef).float().to(dev).chunk(2, dim=1)
     return m, log_s.exp(), estimable.to(dev)

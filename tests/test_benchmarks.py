@@ -69,6 +69,18 @@ def test_real_data_seeds_smoke(tmp_path):
     for col in ('z_x cell line', 'z_tx combination', 'FCR r2_top_deg', 'control mean r2_top_deg', 'latent arithmetic pearson_delta'):
         assert runs[col].notna().all(), col
 
+@pytest.mark.skipif(data_dir() is None or not (data_dir()/'perturbench_devel.h5ad').exists(),
+                    reason='perturbench_devel.h5ad not found: set FCR_DATA_DIR to the folder holding it')
+def test_real_data_seeds_models(tmp_path):
+    "real_data_seeds.py --models: the first run trains and saves its FCR, the second loads it (no training) and predicts with --unseen network"
+    args = ('--data', 'perturbench', '--seeds', 0, '--epochs', 1, '--no-clustering', '--models', tmp_path/'models')
+    run_benchmark('real_data_seeds.py', *args, '--out', tmp_path/'first')
+    run_benchmark('real_data_seeds.py', *args, '--unseen', 'network', '--out', tmp_path/'second')
+    first, second = (pd.read_csv(tmp_path/d/'perturbench_runs.csv') for d in ('first', 'second'))
+    assert [p.name for p in (tmp_path/'models').iterdir()] == ['perturbench_defaults_0']
+    assert first['secs'].item() > 0 and second['secs'].item() == 0 and second['val'].item() == first['val'].item()
+    assert not any(c.startswith('z_') for c in first.columns) and second['FCR r2_top_deg'].notna().all()
+
 def test_train_time_smoke(tmp_path):
     "train_time.py: a two-epoch simulator run of this tree and of HEAD's code from a worktree, side by side, with the ratios"
     out = run_benchmark('train_time.py', '--data', 'sim2000', '--cells', 30, '--max-epochs', 2, '--baseline-ref', 'HEAD',
