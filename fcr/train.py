@@ -260,8 +260,12 @@ class WeightAverage:
         finally:
             for v, o in zip(self.live, own): v.copy_(o)
 
-    def state_dict(self)->dict: return dict(average=self.average, steps=self.steps)
-    def load_state_dict(self, state:dict):
+    def state_dict(self)->dict:
+        "The average and its step count, for a checkpoint"
+        return dict(average=self.average, steps=self.steps)
+
+    def load_state_dict(self, state:dict): # from `state_dict`
+        "Restore the average and its step count from a checkpoint"
         for a, s in zip(self.average, state['average']): a.copy_(s)
         self.steps = state['steps']
 
