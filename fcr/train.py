@@ -298,6 +298,7 @@ def train(self:FCR,
     rank, n_proc = init_distributed()
     if monitor not in ('loss', 'nelbo'): raise ValueError(f"monitor={monitor!r} is not 'loss' or 'nelbo'.")
     if lr_schedule not in SCHEDULES: raise ValueError(f"lr_schedule={lr_schedule!r} is not one of {list(SCHEDULES)}.")
+    if not 0 <= ema_decay < 1: raise ValueError(f"ema_decay={ema_decay!r} must be in [0, 1): 0 trains without the weight average, 0.99 (the default) averages about 100 steps.")
     set_seed(seed)
     self.module.load_state_dict(type(self.module)(**self._module_args()).state_dict())  # a fresh initialisation drawn from `seed`, in place
     dev = get_device(device)
