@@ -16,6 +16,8 @@ grow with it.
 
 `--compile` builds the model with `compile_likelihood=True` (torch.compile of the fused NB likelihood). The load
 average before and after the run is recorded: on a shared machine the figures are only as good as the load.
+Like `FCR.train`, it first calls `fcr.core.reuse_freed_memory`, so a step reuses the last step's memory (set
+`FCR_SYSTEM_MALLOC=1` to measure with glibc's default allocation instead).
 `--device cuda` runs on a GPU (timings synchronise the device); `--bf16` trains with `mixed_precision=True`
 (bf16 autocast) and measures the matmul peak in bf16 too, so the fraction of peak stays like for like.
 """
@@ -24,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch.utils.flop_counter import FlopCounterMode
+from fcr.core import reuse_freed_memory
 from fcr.model import FCRModule
 
 DEVICE, MIXED = torch.device('cpu'), False   # set from the command line in main()
@@ -108,10 +111,11 @@ def main():
     global DEVICE, MIXED
     DEVICE, MIXED = torch.device(a.device), a.bf16
     if a.threads: torch.set_num_threads(a.threads)
+    reused = reuse_freed_memory()   # as FCR.train does: the step users get (FCR_SYSTEM_MALLOC=1 measures without)
     load_before = os.getloadavg()
     torch.manual_seed(0); gen = torch.Generator().manual_seed(0)
     peak = matmul_peak()
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {DEVICE}; dense {'bf16' if MIXED else 'float32'} matmul peak: {peak:.1f} GFLOP/s")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {DEVICE}; freed memory reused: {reused}; dense {'bf16' if MIXED else 'float32'} matmul peak: {peak:.1f} GFLOP/s")
     n_cov, n_treat = 3, 118   # 3 x (118 + control) = 357 combinations
     kw = dict(n_hidden=a.hidden) | (dict(compile_likelihood=True) if a.compile else {})
     mod = build(a.genes, n_cov, n_treat, a.latent, **kw)
@@ -145,7 +149,7 @@ def main():
     print(f"\npeak RSS {rss:.0f} MB")
     print(f"load average (1 min) before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}")
     res = dict(config=dict(genes=a.genes, batch=a.batch, latent=a.latent, hidden=a.hidden, covariates=n_cov, treatments=n_treat, threads=torch.get_num_threads(),
-                           compile_likelihood=a.compile, device=str(DEVICE), bf16=MIXED), load_avg_before=load_before, load_avg_after=os.getloadavg(),
+                           compile_likelihood=a.compile, device=str(DEVICE), bf16=MIXED, reuse_freed_memory=reused), load_avg_before=load_before, load_avg_after=os.getloadavg(),
                matmul_peak_gflops=peak, median_step_s=med, step_times_s=times, cells_per_s=a.batch/med, gflop_per_step=flops/1e9,
                achieved_gflops=gflops, fraction_of_peak=gflops/peak, phase_shares=shares, top_ops=ops, sweep=sweep,
                sweep_ratio_max_vs_1=ratio, peak_rss_mb=rss, torch=torch.__version__)

@@ -14,7 +14,7 @@ import torch
 import anndata as ad
 from fastcore.basics import patch
 from tqdm import tqdm
-from .core import set_seed, get_device
+from .core import set_seed, get_device, reuse_freed_memory
 from .data import setup_anndata, get_registry, encode_cells, check_compatible, require_counts
 from .loader import FCRDataset, epoch_order, to_dense
 from .distributed import init_distributed, all_reduce_sum, data_parallel
@@ -299,6 +299,7 @@ def train(self:FCR,
     if monitor not in ('loss', 'nelbo'): raise ValueError(f"monitor={monitor!r} is not 'loss' or 'nelbo'.")
     if lr_schedule not in SCHEDULES: raise ValueError(f"lr_schedule={lr_schedule!r} is not one of {list(SCHEDULES)}.")
     if not 0 <= ema_decay < 1: raise ValueError(f"ema_decay={ema_decay!r} must be in [0, 1): 0 trains without the weight average, 0.99 (the default) averages about 100 steps.")
+    reuse_freed_memory()   # each step's large tensors reuse the last step's pages (glibc; `fcr.core`)
     set_seed(seed)
     self.module.load_state_dict(type(self.module)(**self._module_args()).state_dict())  # a fresh initialisation drawn from `seed`, in place
     dev = get_device(device)
