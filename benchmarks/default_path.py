@@ -12,6 +12,7 @@ shift and scGen's latent arithmetic on a plain VAE trained the same way (top-50-
     python benchmarks/default_path.py --designs default laplace2 low_rank --data-seeds 0 1 2 --model-seeds 0 1 2
     python benchmarks/default_path.py --designs default low_rank --data-seeds 0 --unseen network   # the prior network's own extrapolation
     python benchmarks/default_path.py --designs default --data-seeds 0 --model-seeds 0 --cells 60 --epochs 3   # smoke run
+    python benchmarks/default_path.py --model '{"covariate_embedding": "expression"}' --out /tmp/expr   # FCR built with other arguments
 
 Writes default_path_runs.csv to --out (default benchmarks/results/) and prints a mean, min and max per design.
 """
@@ -72,7 +73,7 @@ def run(job):
     train, fresh, keys = make_data(design, ds, a.cells)
     t0 = time.time()
     fit_kw = json.loads(a.train) | ({'max_epochs': a.epochs} if a.epochs else {})
-    model = FCR(train, **DIMS).train(progress_bar=False, seed=ms, **fit_kw)
+    model = FCR(train, **DIMS, **json.loads(a.model)).train(progress_bar=False, seed=ms, **fit_kw)
     row = dict(design=design, data_seed=ds, model_seed=ms, epochs=len(model.history), best_epoch=int(model.history[f"val_{model.train_params['monitor']}"].idxmin()),
                best_val_loss=float(model.history['val_loss'].min()), best_val_nelbo=float(model.history['val_nelbo'].min()),
                train_seconds=time.time() - t0) | identifiability(model, fresh, ms)
@@ -93,6 +94,7 @@ def main(argv=None):
     p.add_argument('--cells', type=int, help="cells per condition (default: the design's)")
     p.add_argument('--epochs', type=int, help="maximum epochs (default: FCR.train's)")
     p.add_argument('--train', default='{}', help='JSON of further FCR.train arguments for FCR and the plain VAE (default: none, the defaults)')
+    p.add_argument('--model', default='{}', help='JSON of further FCR arguments for FCR only, e.g. \'{"covariate_embedding": "expression"}\' (default: none, the defaults)')
     add_run_options(p, 'default_path_runs.csv')
     a = p.parse_args(argv)
     jobs = [(d, ds, ms, a) for d in a.designs for ds in a.data_seeds for ms in a.model_seeds]

@@ -29,6 +29,16 @@ def test_default_path_smoke(tmp_path):
     for col in ('best_val_loss', 'best_val_nelbo', 'mcc_tx', 'mcc_tx_before_alignment', 'r2_diag_min', 'r2_offdiag_max', 'r2_top_deg_fcr', 'r2_top_deg_additive', 'r2_top_deg_arithmetic'):
         assert runs[col].notna().all(), col
 
+def test_default_path_model_arguments(tmp_path):
+    "default_path.py --model: FCR built with other arguments (here the expression embedding, on the two-covariate design)"
+    run_benchmark('default_path.py', '--designs', 'laplace2', '--data-seeds', 0, '--model-seeds', 0, '--no-predict',
+                  '--cells', 30, '--epochs', 2, '--workers', 1, '--model', '{"covariate_embedding": "expression"}', '--out', tmp_path)
+    runs = pd.read_csv(tmp_path/'default_path_runs.csv')
+    assert runs['mcc_tx'].notna().all() and len(runs) == 1
+    with pytest.raises(AssertionError, match="covariate_embedding must be 'lookup' or 'expression'"):   # the arguments reach FCR
+        run_benchmark('default_path.py', '--designs', 'default', '--data-seeds', 0, '--model-seeds', 0, '--no-predict', '--cells', 30,
+                      '--epochs', 1, '--workers', 1, '--model', '{"covariate_embedding": "pca"}', '--out', tmp_path)
+
 def test_identifiability_smoke(tmp_path):
     "identifiability.py: FCR and the additive reference, one seed, two epochs, no sweeps: one row per model and a summary"
     run_benchmark('identifiability.py', '--models', 'FCR,additive', '--model-seeds', 1, '--data-seeds', 1, '--epochs', 2, '--cells', 20,
