@@ -15,7 +15,7 @@ import torch
 import anndata as ad
 from fastcore.basics import patch
 from tqdm import tqdm
-from .core import set_seed, get_device, reuse_freed_memory, log_normalize
+from .core import set_seed, get_device, reuse_freed_memory, log_normalize, group_means
 from .data import setup_anndata, get_registry, encode_cells, check_compatible, require_counts
 from .loader import FCRDataset, epoch_order, to_dense
 from .distributed import init_distributed, all_reduce_sum, data_parallel
@@ -108,19 +108,22 @@ def control_level_features(adata:ad.AnnData,   # registered with `FCR.setup_annd
     reg = get_registry(adata)
     X = adata.layers[reg['layer']] if reg['layer'] else adata.X
     controls = np.flatnonzero(adata.obs[reg['treatment_key']].astype(str).to_numpy() == reg['control_value'])
-    codes = [pd.Categorical(adata.obs[k].astype(str).to_numpy()[controls], categories=reg['covariates'][k]).codes for k in reg['covariate_keys']]
-    sums = [np.zeros((len(reg['covariates'][k]), X.shape[1])) for k in reg['covariate_keys']]
+    labels = {k: adata.obs[k].astype(str).to_numpy()[controls] for k in reg['covariate_keys']}
+    sums = dict.fromkeys(reg['covariate_keys'], 0.)
     for s in range(0, len(controls), chunk_size):   # chunks of rows, so a large (or backed) matrix is never densified whole
         rows = X[controls[s:s + chunk_size]]
         rows = log_normalize(rows) if reg['is_counts'] else (rows.toarray() if hasattr(rows, 'toarray') else np.asarray(rows, dtype=np.float64))
-        for c, total in zip(codes, sums): np.add.at(total, c[s:s + chunk_size], rows)
+        for k, lab in labels.items():
+            chunk = lab[s:s + chunk_size]
+            sums[k] = group_means(rows, chunk).mul(pd.Series(chunk).value_counts(), axis=0).add(sums[k], fill_value=0)
     features = []
-    for k, c, total in zip(reg['covariate_keys'], codes, sums):
-        n = np.bincount(c, minlength=len(total))
-        if (n == 0).any(): raise ValueError(f"Covariate {k!r} has levels without control cells: {[l for l, m in zip(reg['covariates'][k], n) if m == 0]}. covariate_embedding='expression' needs each level's controls; use 'lookup'.")
-        means = total / n[:, None]; means -= means.mean(0)
+    for k, lab in labels.items():
+        levels = reg['covariates'][k]
+        n = pd.Series(lab).value_counts().reindex(levels, fill_value=0)
+        if (n == 0).any(): raise ValueError(f"Covariate {k!r} has levels without control cells: {n.index[n == 0].tolist()}. covariate_embedding='expression' needs each level's controls; use 'lookup'.")
+        means = (sums[k].reindex(levels) / n.to_numpy()[:, None]).to_numpy(); means -= means.mean(0)
         u, sv, _ = np.linalg.svd(means, full_matrices=False)
-        d = max(1, min(n_components, len(n) - 1))
+        d = max(1, min(n_components, len(levels) - 1))
         f = u[:, :d]*sv[:d]
         features.append((f / f.std() if f.std() > 0 else f).round(6).tolist())
     return features
