@@ -83,10 +83,13 @@ def _verdicts(ident:pd.DataFrame, leak:pd.DataFrame, oracle:pd.DataFrame, cf:pd.
     sep = 'separated' if own >= 0.8 and own > max(vae, labels) + 0.05 else 'did not separate cleanly'
     ident_v = (f"**z_tx {sep}.** FCR's own z_tx block matches the true interaction latents with MCC {own:.2f} "
                f"({raw:.2f} before alignment), against {vae:.2f} for a plain VAE's whole latent and {labels:.2f} for the treatment and cell-line labels alone.")
-    m = leak.to_numpy(); off, diag = (m - np.diag(np.diag(m))).max(), np.diag(m).min()
-    o = oracle.to_numpy(); o_off = (o - np.diag(np.diag(o))).max()
-    leak_v = (f"**The blocks {'stay apart' if off <= 0.1 and diag >= 0.8 else 'leak'}.** Each learned block predicts its own true block with R² of at least {diag:.2f}; "
-              f"the most any predicts another's is {off:.2f} (true blocks predict each other up to {o_off:.2f}).")
+    m, o = leak.to_numpy(), oracle.to_numpy()
+    def off_max(a): return (a - np.diag(np.diag(a))).max()
+    off, diag, o_off, excess = off_max(m), np.diag(m).min(), off_max(o), off_max(m - o)
+    apart = diag >= 0.8 and (off <= 0.1 or excess <= 0.05)   # the true blocks' own dependence is no leak
+    leak_v = (f"**The blocks {'stay apart' if apart else 'leak'}.** Each learned block predicts its own true block with R² of at least {diag:.2f}; "
+              f"the most any predicts another's is {off:.2f}. The true blocks predict each other up to {o_off:.2f} (z_x and z_tx both depend on the cell line), "
+              f"and no learned entry exceeds the true blocks' own by more than {max(excess, 0):.2f}.")
     s = cf.set_index('method')
     def beats(other): return all(s.loc['FCR', k] > s.loc[other, k] for k in ('r2_top_deg', 'pearson_delta'))
     refs = [m for m in ('additive shift', 'latent arithmetic') if m in s.index]

@@ -26,8 +26,16 @@ def test_default_path_smoke(tmp_path):
                   '--cells', 30, '--epochs', 2, '--workers', 1, '--out', tmp_path)
     runs = pd.read_csv(tmp_path/'default_path_runs.csv')
     assert runs['design'].tolist() == ['default', 'laplace2']
-    for col in ('best_val_loss', 'best_val_nelbo', 'mcc_tx', 'mcc_tx_before_alignment', 'r2_diag_min', 'r2_offdiag_max', 'r2_top_deg_fcr', 'r2_top_deg_additive', 'r2_top_deg_arithmetic'):
+    for col in ('best_val_loss', 'best_val_nelbo', 'mcc_tx', 'mcc_tx_before_alignment', 'r2_diag_min', 'r2_offdiag_max', 'r2_offdiag_max_truth', 'r2_offdiag_excess_max', 'r2_top_deg_fcr', 'r2_top_deg_additive', 'r2_top_deg_arithmetic'):
         assert runs[col].notna().all(), col
+
+def test_default_path_truth_only(tmp_path):
+    "default_path.py --truth-only: no training; the true blocks scored against themselves on each run's cells, as the runs score theirs"
+    run_benchmark('default_path.py', '--designs', 'default', '--data-seeds', 0, '--model-seeds', 0, 1, '--cells', 60, '--workers', 1,
+                  '--truth-only', '--out', tmp_path)
+    runs = pd.read_csv(tmp_path/'default_path_runs.csv')
+    assert runs.columns.tolist() == ['design', 'data_seed', 'model_seed', 'r2_offdiag_max_truth']
+    assert runs['model_seed'].tolist() == [0, 1] and runs['r2_offdiag_max_truth'].between(-1, 1).all()
 
 def test_default_path_model_arguments(tmp_path):
     "default_path.py --model: FCR built with other arguments (here the expression embedding, on the two-covariate design)"
