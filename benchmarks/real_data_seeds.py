@@ -3,11 +3,11 @@
 `--data perturbench` follows nbs/tutorials/perturbench.ipynb: typed perturbations, the same four held-out combinations, FCR
 trained with FCR.train's budget (--epochs caps it); the seen cells' blocks clustered against the cell line, the perturbation and their combination,
 and the held-out combinations predicted from their lines' controls (top-50-DEG R² and Pearson delta averaged over the four, for
-FCR and the two baselines that learn nothing).
+FCR and the three baselines that learn nothing).
 `--data kang` follows nbs/tutorials/kang.ipynb: the 2,000 most variable genes (chosen without the held-out cells), one cell
 type's stimulated cells held out per run (CD4T, then CD14+Mono), FCR trained with FCR.train's budget; the training cells' blocks
 clustered against the cell type, the condition and their combination, and the held-out state predicted from that cell type's
-controls (FCR against the additive-shift baseline, `fcr.response.counterfactual_table`).
+controls (FCR against the additive and context-weighted shifts, `fcr.response.counterfactual_table`).
 Blocks are clustered by Leiden with the resolution searched per label (`fcr.clustering.clustering_scores`); NMI is reported, and
 beside it the share of each block's variance that lies between the label's groups (`fcr.clustering.label_variance_share`, columns
 'share <block> <label>'): a block with cell-level variation inside the groups clusters worse.
@@ -117,7 +117,7 @@ def perturbench_run(setting, kwargs, seed, epochs, _, fold, arithmetic, n_genes,
     seen = adata[adata.obs['fcr_split'].to_numpy() != 'heldout']
     line, pert, combo = combined(seen.obs['perturbation_typed'], seen.obs['cell_type'])
     scores = block_scores(model, seen, {'cell line': line, 'perturbation': pert, 'combination': combo}, seed, opts['clustering'])
-    return model, secs, scores, prediction_columns(model, adata, PERTURBENCH_HELDOUT, seed, ('FCR', 'control mean', 'additive shift'), reference_vae(adata, seed, epochs, arithmetic, kwargs.get('train')))
+    return model, secs, scores, prediction_columns(model, adata, PERTURBENCH_HELDOUT, seed, ('FCR', 'control mean', 'additive shift', 'context-weighted shift'), reference_vae(adata, seed, epochs, arithmetic, kwargs.get('train')))
 
 
 def kang_genes(n_genes=2000):
@@ -143,7 +143,7 @@ def kang_run(setting, kwargs, seed, epochs, cell_type, fold, arithmetic, n_genes
     model, secs = fit(train, setting, kwargs, seed, epochs, opts)
     ct, cond, combo = combined(train.obs['condition'], train.obs['cell_type'])
     scores = block_scores(model, train, {'cell type': ct, 'condition': cond, 'combination': combo}, seed, opts['clustering'])
-    return model, secs, scores, prediction_columns(model, adata, [('stimulated', cell_type)], seed, ('FCR', 'additive shift'), reference_vae(train, seed, epochs, arithmetic, kwargs.get('train')))
+    return model, secs, scores, prediction_columns(model, adata, [('stimulated', cell_type)], seed, ('FCR', 'additive shift', 'context-weighted shift'), reference_vae(train, seed, epochs, arithmetic, kwargs.get('train')))
 
 
 PROTOCOLS = {'perturbench': (perturbench_run, [None]), 'kang': (kang_run, KANG_HELDOUT_TYPES)}
