@@ -16,7 +16,7 @@ shift, the context-weighted shift and scGen's latent arithmetic on a plain VAE t
     python benchmarks/default_path.py --model '{"covariate_embedding": "expression"}' --out /tmp/expr   # FCR built with other arguments
     python benchmarks/default_path.py --truth-only --out /tmp/truth   # no training: each run's floor for the off-diagonal target (seconds)
 
-Writes default_path_runs.csv to --out (default benchmarks/results/) and prints a mean, min and max per design.
+Writes default_path_runs.csv (with --truth-only, default_path_truth.csv) to --out (default benchmarks/results/) and prints a mean, min and max per design.
 """
 import argparse, functools, json, sys, time
 from pathlib import Path
@@ -122,7 +122,7 @@ def main(argv=None):
     a = p.parse_args(argv)
     jobs = [(d, ds, ms, a) for d in a.designs for ds in a.data_seeds for ms in a.model_seeds]
     df = pd.DataFrame(pool_map(truth_only if a.truth_only else run, jobs, a.workers, 1))
-    path = write_table(df, a.out, 'default_path_runs.csv')
+    path = write_table(df, a.out, 'default_path_truth.csv' if a.truth_only else 'default_path_runs.csv')
     cols = [c for c in df.columns if c not in ('design', 'data_seed', 'model_seed')]
     print(df.groupby('design')[cols].agg(['mean', 'min', 'max']).T.round(3).to_string())
     print(f"wrote {path}")

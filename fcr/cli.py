@@ -75,6 +75,8 @@ def _train(model, epochs, seed, progress):
     model.train(max_epochs=epochs, seed=seed, progress_bar=progress)
     return time.time() - t0
 
+def _listed(names): return ' and the '.join(names) if len(names) < 3 else ', the '.join(names[:-1]) + ' and the ' + names[-1]
+
 def _verdicts(ident:pd.DataFrame, leak:pd.DataFrame, oracle:pd.DataFrame, cf:pd.DataFrame, combo:str)->dict:
     "One sentence per report section, computed from its numbers: did z_tx separate, do the blocks leak, did the prediction beat the baselines"
     mcc_of = ident.set_index('latent')
@@ -96,7 +98,7 @@ def _verdicts(ident:pd.DataFrame, leak:pd.DataFrame, oracle:pd.DataFrame, cf:pd.
     won = [m for m in refs if beats(m)]
     score = lambda m: f"{s.loc[m, 'r2_top_deg']:.2f} / " + ('–' if pd.isna(s.loc[m, 'pearson_delta']) else f"{s.loc[m, 'pearson_delta']:.2f}")
     pred_v = (f"**FCR's prediction of {combo} {'beats' if len(won) == len(refs) else 'does not beat'} the "
-              f"{' and the '.join(refs) if len(won) in (0, len(refs)) else ' and the '.join(sorted(set(refs) - set(won)))}** "
+              f"{_listed(refs if len(won) in (0, len(refs)) else [m for m in refs if m not in won])}** "
               f"(top-50-DEG R² / Pearson Δ: FCR {score('FCR')}, " + ', '.join(f"{m} {score(m)}" for m in refs + ['control mean']) + ")"
               + ("." if len(won) == len(refs) else "; treat it as no better than the best of those references here."))
     return dict(identifiability=ident_v, leakage=leak_v, prediction=pred_v)

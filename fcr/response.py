@@ -94,7 +94,10 @@ def context_weighted_shift(controls:np.ndarray, # (k, genes) control mean profil
     "Weights of each covariate's shift for the target, exp(-(d - min d)/τ) over control-profile distances d, with τ chosen by leave-one-out"
     C, S, c = (np.asarray(a, np.float64) for a in (controls, shifts, target))
     k = len(C)
-    if S.shape != C.shape or c.shape != C.shape[1:]: raise ValueError(f"controls {C.shape} and shifts {S.shape} must be (k, genes), target {c.shape} (genes,).")
+    if C.ndim != 2 or S.shape != C.shape or c.shape != C.shape[1:]: raise ValueError(f"controls {C.shape} and shifts {S.shape} must be (k, genes), target {c.shape} (genes,).")
+    if k == 0: raise ValueError("No covariate to borrow a shift from: give at least one covariate where the treatment was seen.")
+    if not all(np.isfinite(a).all() for a in (C, S, c)): raise ValueError("controls, shifts and target must be finite; a NaN or infinite profile has no distance to weigh.")
+    if not all(b > 0 for b in bandwidths): raise ValueError(f"bandwidths must be positive (np.inf for equal weights), got {bandwidths!r}.")
     pair, d = np.linalg.norm(C[:, None] - C[None], axis=-1), np.linalg.norm(C - c, axis=1)
     scale = np.median(np.concatenate([pair[np.triu_indices(k, 1)], d]))
     def weights(dist, tau):   # rows of `dist` -> rows of weights; np.inf in dist means 'left out'
@@ -107,8 +110,8 @@ def context_weighted_shift(controls:np.ndarray, # (k, genes) control mean profil
         return np.nanmean(r) if np.isfinite(r).any() else -np.inf
     tau = np.inf
     if k >= 3:
-        scores = {t: loo_score(t) for t in sorted(bandwidths, reverse=True)}   # widest first, so ties keep the wider τ
-        tau = max(scores, key=scores.get)
+        scores = {t: loo_score(t) for t in sorted(bandwidths, reverse=True)}
+        tau = next(t for t, s in scores.items() if s >= max(scores.values()) - 1e-6)   # the widest τ within rounding of the best
     return weights(d[None], tau)[0], tau
 
 # %% ../nbs/06b_response.ipynb #95ff2323
