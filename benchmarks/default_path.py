@@ -26,7 +26,7 @@ import torch
 from fcr.simulate import simulate, simulate_cells
 from fcr.train import FCR, PLAIN_VAE
 from fcr.baselines import LatentArithmetic
-from fcr.metrics import mcc, leakage_matrix
+from fcr.metrics import mcc, leakage_matrix, largest_off_diagonal
 from fcr.response import counterfactual_table
 sys.path.insert(0, str(Path(__file__).parent))
 from identifiability import pool_map, write_table, logged, add_run_options
@@ -52,9 +52,6 @@ def true_blocks(fresh):
     return seen, {k: seen.obsm[k] for k in ('z_x', 'z_t', 'z_tx')}
 
 
-def offdiag_max(r2): return float((r2 - np.diag(np.diag(r2))).max())
-
-
 def truth_floor(truth, seed):
     "The true blocks scored against themselves as the learned ones are: what a perfectly identified model's matrix would show"
     return leakage_matrix(truth, truth, max_cells=1500, seed=seed).to_numpy()
@@ -67,14 +64,14 @@ def identifiability(model, fresh, seed):
     r2, floor = leakage_matrix(aligned, truth, max_cells=1500, seed=seed).to_numpy(), truth_floor(truth, seed)
     return dict(mcc_tx=mcc(truth['z_tx'], aligned['z_tx'], split=True, seed=seed),
                 mcc_tx_before_alignment=mcc(truth['z_tx'], model.get_latent_blocks(seen, aligned=False)['z_tx'], split=True, seed=seed),
-                r2_diag_min=float(np.diag(r2).min()), r2_offdiag_max=offdiag_max(r2),
-                r2_offdiag_max_truth=offdiag_max(floor), r2_offdiag_excess_max=offdiag_max(r2 - floor))
+                r2_diag_min=float(np.diag(r2).min()), r2_offdiag_max=largest_off_diagonal(r2),
+                r2_offdiag_max_truth=largest_off_diagonal(floor), r2_offdiag_excess_max=largest_off_diagonal(r2 - floor))
 
 
 def truth_only(job):
     "No training: the true blocks' own off-diagonal maximum on the fresh cells a run is scored on (the floor of the leakage target)"
     design, ds, ms, a = job
-    return logged(dict(design=design, data_seed=ds, model_seed=ms, r2_offdiag_max_truth=offdiag_max(truth_floor(true_blocks(make_data(design, ds, a.cells)[1])[1], ms))))
+    return logged(dict(design=design, data_seed=ds, model_seed=ms, r2_offdiag_max_truth=largest_off_diagonal(truth_floor(true_blocks(make_data(design, ds, a.cells)[1])[1], ms))))
 
 
 def prediction(model, vae, fresh, keys, seed):

@@ -23,7 +23,7 @@ from .baselines import LatentArithmetic
 from .distributed import init_distributed, close_distributed
 from .data import sufficient_variability
 from .loader import add_split
-from .metrics import mcc, leakage_matrix
+from .metrics import mcc, leakage_matrix, largest_off_diagonal
 from .response import counterfactual_table, covariate_labels, cell_eval_inputs
 from .plotting import plot_blocks, plot_history, plot_heatmap, plot_response
 from .report import Report
@@ -86,8 +86,7 @@ def _verdicts(ident:pd.DataFrame, leak:pd.DataFrame, oracle:pd.DataFrame, cf:pd.
     ident_v = (f"**z_tx {sep}.** FCR's own z_tx block matches the true interaction latents with MCC {own:.2f} "
                f"({raw:.2f} before alignment), against {vae:.2f} for a plain VAE's whole latent and {labels:.2f} for the treatment and cell-line labels alone.")
     m, o = leak.to_numpy(), oracle.to_numpy()
-    def off_max(a): return (a - np.diag(np.diag(a))).max()
-    off, diag, o_off, excess = off_max(m), np.diag(m).min(), off_max(o), off_max(m - o)
+    off, diag, o_off, excess = largest_off_diagonal(m), np.diag(m).min(), largest_off_diagonal(o), largest_off_diagonal(m - o)
     apart = diag >= 0.8 and (off <= 0.1 or excess <= 0.05)   # the true blocks' own dependence is no leak
     leak_v = (f"**The blocks {'stay apart' if apart else 'leak'}.** Each learned block predicts its own true block with R² of at least {diag:.2f}; "
               f"the most any predicts another's is {off:.2f}. The true blocks predict each other up to {o_off:.2f} (z_x and z_tx both depend on the cell line), "

@@ -112,7 +112,7 @@ def control_level_features(adata:ad.AnnData,   # registered with `FCR.setup_annd
     sums = dict.fromkeys(reg['covariate_keys'], 0.)
     for s in range(0, len(controls), chunk_size):   # chunks of rows, so a large (or backed) matrix is never densified whole
         rows = X[controls[s:s + chunk_size]]
-        rows = log_normalize(rows) if reg['is_counts'] else (rows.toarray() if hasattr(rows, 'toarray') else np.asarray(rows, dtype=np.float64))
+        rows = log_normalize(rows) if reg['is_counts'] else to_dense(rows)
         for k, lab in labels.items():
             chunk = lab[s:s + chunk_size]
             sums[k] = group_means(rows, chunk).mul(pd.Series(chunk).value_counts(), axis=0).add(sums[k], fill_value=0)
