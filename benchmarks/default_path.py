@@ -8,7 +8,8 @@ Designs (every one 3 cell lines x 4 drugs + control, drug1 x line0 held out, wid
 Per run, on fresh cells: MCC(z_tx) of FCR's own z_tx block (aligned, and before alignment), the block R² matrix's smallest diagonal
 and largest off-diagonal entry, the true blocks' own largest off-diagonal entry (they depend on each other through the labels) and the
 largest excess of the learned matrix over the true one; with --predict, the held-out combination predicted from its line's controls by FCR, the additive
-shift, the context-weighted shift and scGen's latent arithmetic on a plain VAE trained the same way (top-50-DEG R² and Pearson delta).
+shift, the context-weighted shift and scGen's latent arithmetic on a plain VAE trained the same way (top-50-DEG R² and Pearson delta),
+and the weight of FCR's calibration on the lines that saw drug1 (`predict_counterfactual`'s default on the log-normalised scale).
 
     python benchmarks/default_path.py --designs default laplace2 low_rank --data-seeds 0 1 2 --model-seeds 0 1 2
     python benchmarks/default_path.py --designs default low_rank --data-seeds 0 --unseen network   # the prior network's own extrapolation
@@ -75,14 +76,15 @@ def truth_only(job):
 
 
 def prediction(model, vae, fresh, keys, seed):
-    "Top-50-DEG R² and Pearson delta of the held-out combination(s), averaged, for FCR and the references"
+    "Top-50-DEG R² and Pearson delta of the held-out combination(s), averaged, for FCR and the references; the weight of FCR's calibration"
     FCR.setup_anndata(fresh, treatment_key='treatment', covariate_keys=keys)
     held = fresh.obs[fresh.obs['heldout'].to_numpy()]
     combos = sorted({('drug1', '|'.join(r)) for r in held[keys].astype(str).itertuples(index=False)})
-    cf, _ = counterfactual_table(model, fresh, combos, seed=seed, references={'latent arithmetic': LatentArithmetic(vae)})
+    cf, profiles = counterfactual_table(model, fresh, combos, seed=seed, references={'latent arithmetic': LatentArithmetic(vae)})
     g = cf.groupby('method')[['r2_top_deg', 'pearson_delta']].mean()
     short = {'FCR': 'fcr', 'additive shift': 'additive', 'context-weighted shift': 'context', 'latent arithmetic': 'arithmetic', 'control mean': 'control'}
-    return {f'{k}_{short[m]}': float(g.loc[m, k]) for m in short for k in ('r2_top_deg', 'pearson_delta')}
+    return {f'{k}_{short[m]}': float(g.loc[m, k]) for m in short for k in ('r2_top_deg', 'pearson_delta')} | {
+            'calibration_weight_fcr': float(np.mean([p['calibration_weight'] for p in profiles.values()]))}
 
 
 def run(job):

@@ -67,11 +67,13 @@ def block_scores(model, cells, labels, seed, clustering):
 
 
 def prediction_columns(model, adata, heldout, seed, methods, reference=None):
-    "Top-50-DEG R² and Pearson delta of each method, averaged over the held-out combinations, as columns '<method> <score>'"
+    "Top-50-DEG R² and Pearson delta of each method, averaged over the held-out combinations, as columns '<method> <score>', and the weight of FCR's calibration"
     references = {'latent arithmetic': LatentArithmetic(reference)} if reference is not None else {}
     methods = tuple(methods) + tuple(references)
-    pred = counterfactual_table(model, adata, heldout, seed=seed, references=references)[0].groupby('method').mean(numeric_only=True)
-    return {f'{m} {s}': round(float(pred.loc[m, s]), 3) for m in methods for s in ('r2_top_deg', 'pearson_delta')}
+    table, profiles = counterfactual_table(model, adata, heldout, seed=seed, references=references)
+    pred = table.groupby('method').mean(numeric_only=True)
+    weight = {'FCR calibration_weight': round(float(np.mean([p['calibration_weight'] for p in profiles.values()])), 3)}   # predict_counterfactual's, averaged
+    return {f'{m} {s}': round(float(pred.loc[m, s]), 3) for m in methods for s in ('r2_top_deg', 'pearson_delta')} | weight
 
 
 def budget(epochs): return {'max_epochs': epochs} if epochs else {}   # None: FCR.train's own budget

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 import anndata as ad
 from fastcore.basics import patch
+from .core import log_normalize
 from .data import encode_cells
 from .likelihood import kl_normal, sample_nb
 from .model import FCRModule, ConditionalPrior, CovariateEmbedding, TreatmentEmbedding, mlp
@@ -220,15 +221,18 @@ class LatentArithmetic:
     def predict_counterfactual(self, adata_source:ad.AnnData, # the cells to transform, e.g. one covariate's controls
                                treatment:str,                 # the queried treatment
                                sample_counts:bool=False,      # draw NB counts around the predicted mean
-                              )->ad.AnnData:                  # one row per source cell: expected (or sampled) counts at its library size
+                               log_normalized:bool=False,     # return those drawn counts as log1p(counts / library * 1e4), as `FCR.predict_counterfactual` does
+                              )->ad.AnnData:                  # one row per source cell: expected (or sampled, or log-normalised) counts at its library size
         "Each source cell's latent moved by the treatment's shift, decoded at its own library size"
         reg = self.registry
+        if log_normalized and self.module.likelihood == 'normal': raise ValueError("log_normalized=True needs a count likelihood; this model's predictions are already log-normalised.")
         z = self.model.get_latent_representation(adata_source, 'all', aligned=False) + self.shift(treatment)
         X = adata_source.layers[reg['layer']] if reg['layer'] else adata_source.X
         dev = next(self.module.parameters()).device
         lib = torch.as_tensor(np.asarray(X.sum(1), np.float32).ravel(), device=dev)
         with torch.no_grad():
             params = self.module.decoder(torch.as_tensor(z, dtype=torch.float32, device=dev), lib)
-            out = params['mean'] if self.module.likelihood == 'normal' or not sample_counts else sample_nb(params['mean'], params['theta'])
+            draw = self.module.likelihood != 'normal' and (sample_counts or log_normalized)
+            out = (sample_nb(params['mean'], params['theta']) if draw else params['mean']).cpu().numpy()
         obs = pd.DataFrame({reg['treatment_key']: str(treatment)}, index=adata_source.obs_names.copy())
-        return ad.AnnData(out.cpu().numpy(), obs=obs, var=pd.DataFrame(index=pd.Index(reg['var_names'])))
+        return ad.AnnData(log_normalize(out).astype(np.float32) if log_normalized else out, obs=obs, var=pd.DataFrame(index=pd.Index(reg['var_names'])))

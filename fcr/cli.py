@@ -69,6 +69,14 @@ def environment()->dict: # versions and machine, for reports and metrics.json
             'python': platform.python_version(), 'machine': f"{platform.system()} {platform.machine()}, {torch.get_num_threads()} torch threads",
             'cuda': torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
 
+# %% ../nbs/09_cli.ipynb #85475460
+def _calibration_note(profiles:dict, # `counterfactual_table`'s profiles, one per scored combination
+                     )->str:         # a sentence for a prediction table's caption
+    "How much FCR's calibration moved each combination's prediction, for a report caption"
+    weights = '; '.join(f"{t} x {x}: {p['calibration_weight']:.2f}" for (t, x), p in profiles.items())
+    return (" FCR's prediction of each combination carries its own error on the groups that saw the treatment in training, times the share of that error "
+            f"those groups have in common (0: nothing added, 1: all of it): {weights}.")
+
 # %% ../nbs/09_cli.ipynb #7342089b
 def _train(model, epochs, seed, progress):
     t0 = time.time()
@@ -176,7 +184,7 @@ def run_demo(out:str|Path='fcr_demo', # output folder
     r.figure(plot_heatmap(leak, 'FCR: R² of true block (columns) from learned block (rows)', 0, 1), 'A diagonal matrix means each learned block carries its own true block and little of the others.', 'leakage')
     r.figure(plot_heatmap(oracle, 'Oracle: true block from true block', 0, 1), 'The ceiling: true blocks predict each other a little, because z_tx depends on x and t.', 'oracle')
     r.heading('Counterfactual prediction of the held-out combination').text(verdict['prediction']).table(cf.drop(columns=['treatment', 'covariate']).set_index('method'),
-           caption='drug1 x line0 predicted from line0 controls; mean log-normalised expression. The context-weighted shift averages the other cell lines\' shifts with more weight where their controls look like line0\'s. Latent arithmetic is scGen\'s: the plain VAE\'s latent moved by the treatment\'s mean latent shift in the other cell lines, decoded. In this design every combination\'s interaction is drawn on its own, so the non-additive part of the held-out one cannot be learned from the others.')
+           caption='drug1 x line0 predicted from line0 controls; mean log-normalised expression. The context-weighted shift averages the other cell lines\' shifts with more weight where their controls look like line0\'s. Latent arithmetic is scGen\'s: the plain VAE\'s latent moved by the treatment\'s mean latent shift in the other cell lines, decoded. In this design every combination\'s interaction is drawn on its own, so the non-additive part of the held-out one cannot be learned from the others.' + _calibration_note(profiles))
     p = profiles[('drug1', 'line0')]
     r.figure(plot_response(p['control'], p['observed'], p['predictions'], title='drug1 x line0: predicted vs observed shift from control'), 'Each dot is a gene; red dots are the 50 genes that move most. On the diagonal is right.', 'response')
     r.heading('Latent blocks').figure(plot_blocks(learned, {'cell line': seen.obs['cell_line'], 'treatment': seen.obs['treatment']}), 'Each FCR block should separate cells by its own label: z_x by cell line, z_t by treatment.', 'blocks')
@@ -278,7 +286,7 @@ def run_train(data:str|Path,          # input .h5ad
     if pairs:
         cf, profiles = score_unseen(model, adata, pairs, vae)
         metrics['counterfactual'] = cf.to_dict('records')
-        r.heading('Held-out combinations').table(cf, caption='Predicted from each covariate\'s controls; compare FCR with the no-learning baselines and scGen\'s latent arithmetic on the top-50-gene R² and the Pearson correlation of shifts.')
+        r.heading('Held-out combinations').table(cf, caption='Predicted from each covariate\'s controls; compare FCR with the no-learning baselines and scGen\'s latent arithmetic on the top-50-gene R² and the Pearson correlation of shifts.' + _calibration_note(profiles))
         for (t, x), p in list(profiles.items())[:4]:
             r.figure(plot_response(p['control'], p['observed'], p['predictions'], title=f'{t} x {x}'), f'{t} x {x}: predicted vs observed shift; red: top 50 genes.', f'response_{len(r.blocks)}')
     (out/'metrics.json').write_text(json.dumps(metrics, indent=2, default=str))
@@ -295,7 +303,7 @@ def run_predict(model_dir:str|Path,   # a folder written by `fcr train` (its mod
                 out:str|Path,         # output .h5ad
                 covariate:str=None,   # optional "key=level" (or just "level" for the first covariate key) to change the context too
                 force:bool=False,     # replace an existing output file
-                log_normalized:bool=False, # write log1p(counts / library * 1e4) of sampled counts: the scale observed cells are compared on
+                log_normalized:bool=False, # write log1p(counts / library * 1e4) of sampled counts, the scale observed cells are compared on
                 cell_eval:str=None,   # a covariate group: write the pair cell-eval scores instead (`cell_eval_inputs`), `out` and `<out>_real.h5ad`
                )->ad.AnnData:         # the predictions
     "Predict the expression of every cell of `data` under `treatment` with a saved model"
@@ -351,9 +359,9 @@ def run_evaluate(model_dir:str|Path, # a folder written by `fcr train`
     metrics = {'command': 'evaluate', 'data': str(data), 'unseen_combinations': [list(p) for p in unseen], 'environment': environment()}
     if unseen:
         ref_dir = next((p for p in (Path(model_dir)/'reference_vae', Path(model_dir).parent/'reference_vae') if (p/'config.json').exists()), None)
-        cf, _ = score_unseen(model, adata, unseen, None if ref_dir is None else FCR.load(ref_dir, adata))   # `fcr train --holdout` saved the VAE
+        cf, profiles = score_unseen(model, adata, unseen, None if ref_dir is None else FCR.load(ref_dir, adata))   # `fcr train --holdout` saved the VAE
         metrics['counterfactual'] = cf.to_dict('records')
-        r.heading('Combinations unseen in training').table(cf, caption='FCR against the no-learning baselines; the top-50-gene R² and the Pearson correlation of shifts are the informative columns.')
+        r.heading('Combinations unseen in training').table(cf, caption='FCR against the no-learning baselines; the top-50-gene R² and the Pearson correlation of shifts are the informative columns.' + _calibration_note(profiles))
     else: r.note('The data holds no treated combination the model did not see in training, so there is no counterfactual to score.')
     (out/'metrics.json').write_text(json.dumps(metrics, indent=2, default=str))
     page = r.write(out)

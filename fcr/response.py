@@ -179,24 +179,25 @@ def counterfactual_table(model,             # a trained `fcr.FCR` (anything with
     learn = ~in_combo if train_mask is None else np.asarray(train_mask) & ~in_combo
     X_learn, t_learn, x_learn = X[learn], t_lab[learn], x_lab[learn]  # what the baselines may see, copied once
     counts = models[0].module.likelihood != 'normal'
-    def predicted_cells(m, source, t):
-        pred = m.predict_counterfactual(source, treatment=t, sample_counts=counts)
-        return log_normalize(pred.X) if counts else np.asarray(pred.X, dtype=np.float64)
+    def predicted_cells(m, source, t):   # log-normalised cells, and the weight of FCR's calibration on that scale (`predict_counterfactual`; 0 for models without one)
+        pred = m.predict_counterfactual(source, treatment=t, log_normalized=counts)
+        return np.asarray(pred.X, dtype=np.float64), pred.uns.get('fcr_counterfactual', {}).get('calibration_weight', 0.0)
     rows, profiles = [], {}
     for t, x in combinations:  # a loop over a few held-out combinations
         target, controls = (t_lab == t) & (x_lab == x), (t_lab == ctrl) & (x_lab == x)
         if not target.any(): raise ValueError(f"No cells of combination {t!r} × {x!r} in the data to evaluate against.")
         if not controls.any(): raise ValueError(f"No control cells for {x!r}: a counterfactual needs that covariate's controls.")
         set_seed(seed)
-        cells = {'FCR': np.mean([predicted_cells(m, adata[controls], t) for m in models], 0)}   # one member: its own cells
+        members = [predicted_cells(m, adata[controls], t) for m in models]
+        cells = {'FCR': np.mean([X for X, _ in members], 0)}   # one member: its own cells
         c, y = X[controls].mean(0), X[target].mean(0)
         for method, p in baseline_predictions(X_learn, t_learn, x_learn, t, x, ctrl).items():
             cells[method] = X[controls] + (p - c)
-        for name, ref in (references or {}).items(): cells[name] = predicted_cells(ref, adata[controls], t)
+        for name, ref in (references or {}).items(): cells[name] = predicted_cells(ref, adata[controls], t)[0]
         degs = top_shift_genes(c, y, n_top) if deg_method == 'shift' else rank_degs(X, target, controls, n_top, deg_method)
         mu, axes = _pca_basis(X[target | controls], n_pcs)
         preds = {m: v.mean(0) for m, v in cells.items()}
-        profiles[(t, x)] = dict(control=c, observed=y, predictions=preds, degs=degs)
+        profiles[(t, x)] = dict(control=c, observed=y, predictions=preds, degs=degs, calibration_weight=float(np.mean([w for _, w in members])))
         for method, v in cells.items():
             rows.append(dict(treatment=t, covariate=x, method=method, n_cells=int(target.sum())) | response_scores(c, y, preds[method], degs=degs)
                         | dict(e_distance=e_distance((v - mu) @ axes, (X[target] - mu) @ axes, seed=seed)))

@@ -26,7 +26,7 @@ def test_default_path_smoke(tmp_path):
                   '--cells', 30, '--epochs', 2, '--workers', 1, '--out', tmp_path)
     runs = pd.read_csv(tmp_path/'default_path_runs.csv')
     assert runs['design'].tolist() == ['default', 'laplace2']
-    for col in ('best_val_loss', 'best_val_nelbo', 'mcc_tx', 'mcc_tx_before_alignment', 'r2_diag_min', 'r2_offdiag_max', 'r2_offdiag_max_truth', 'r2_offdiag_excess_max', 'r2_top_deg_fcr', 'r2_top_deg_additive', 'r2_top_deg_context', 'r2_top_deg_arithmetic'):
+    for col in ('best_val_loss', 'best_val_nelbo', 'mcc_tx', 'mcc_tx_before_alignment', 'r2_diag_min', 'r2_offdiag_max', 'r2_offdiag_max_truth', 'r2_offdiag_excess_max', 'r2_top_deg_fcr', 'r2_top_deg_additive', 'r2_top_deg_context', 'r2_top_deg_arithmetic', 'calibration_weight_fcr'):
         assert runs[col].notna().all(), col
 
 def test_default_path_truth_only(tmp_path):
@@ -87,8 +87,9 @@ def test_real_data_seeds_smoke(tmp_path):
     run_benchmark('real_data_seeds.py', '--data', 'perturbench', '--seeds', 0, '--epochs', 1, '--arithmetic', '--out', tmp_path)
     runs = pd.read_csv(tmp_path/'perturbench_runs.csv')
     assert len(runs) == 1
-    for col in ('z_x cell line', 'z_tx combination', 'FCR r2_top_deg', 'control mean r2_top_deg', 'context-weighted shift pearson_delta', 'latent arithmetic pearson_delta'):
+    for col in ('z_x cell line', 'z_tx combination', 'FCR r2_top_deg', 'control mean r2_top_deg', 'context-weighted shift pearson_delta', 'latent arithmetic pearson_delta', 'FCR calibration_weight'):
         assert runs[col].notna().all(), col
+    assert runs['FCR calibration_weight'].between(0, 1).all()
 
 @pytest.mark.skipif(data_dir() is None or not (data_dir()/'perturbench_devel.h5ad').exists(),
                     reason='perturbench_devel.h5ad not found: set FCR_DATA_DIR to the folder holding it')
