@@ -28,6 +28,7 @@ Needs the data in FCR_DATA_DIR (or ../shared/data).
     python benchmarks/real_data_seeds.py --data kang --seeds 0 1 2 3 4 --arithmetic --n-genes 0   # FCR.train's defaults, all genes
     python benchmarks/real_data_seeds.py --data kang --seeds 0 1 2 3 4 --arithmetic --n-genes 0 --no-clustering --models /tmp/kang   # the predictions only; models kept
     python benchmarks/real_data_seeds.py --data kang --seeds 0 1 2 3 4 --n-genes 0 --no-clustering --models /tmp/kang --unseen network --out /tmp  # the same models, the network's own z_tx prior
+    python benchmarks/real_data_seeds.py --data kang --seeds 0 1 2 3 4 --n-genes 0 --no-clustering --models /tmp/kang --no-calibration --out /tmp  # the same models, FCR's own predictions (the committed tables' uncalibrated columns)
 
 Writes <data>_runs.csv (Kang on all genes: kang_all_genes_runs.csv) to --out (default benchmarks/results/, gitignored); two runs at a time, one thread each.
 """
@@ -66,11 +67,11 @@ def block_scores(model, cells, labels, seed, clustering):
     return clustering_scores(blocks, labels, seed=seed).join(shares)
 
 
-def prediction_columns(model, adata, heldout, seed, methods, reference=None):
+def prediction_columns(model, adata, heldout, seed, methods, reference=None, calibrate=True):
     "Top-50-DEG R² and Pearson delta of each method, averaged over the held-out combinations, as columns '<method> <score>', and the weight of FCR's calibration"
     references = {'latent arithmetic': LatentArithmetic(reference)} if reference is not None else {}
     methods = tuple(methods) + tuple(references)
-    table, profiles = counterfactual_table(model, adata, heldout, seed=seed, references=references)
+    table, profiles = counterfactual_table(model, adata, heldout, seed=seed, references=references, calibrate=calibrate)
     pred = table.groupby('method').mean(numeric_only=True)
     weight = {'FCR calibration_weight': round(float(np.mean([p['calibration_weight'] for p in profiles.values()])), 3)}   # predict_counterfactual's, averaged
     return {f'{m} {s}': round(float(pred.loc[m, s]), 3) for m in methods for s in ('r2_top_deg', 'pearson_delta')} | weight
@@ -119,7 +120,7 @@ def perturbench_run(setting, kwargs, seed, epochs, _, fold, arithmetic, n_genes,
     seen = adata[adata.obs['fcr_split'].to_numpy() != 'heldout']
     line, pert, combo = combined(seen.obs['perturbation_typed'], seen.obs['cell_type'])
     scores = block_scores(model, seen, {'cell line': line, 'perturbation': pert, 'combination': combo}, seed, opts['clustering'])
-    return model, secs, scores, prediction_columns(model, adata, PERTURBENCH_HELDOUT, seed, ('FCR', 'control mean', 'additive shift', 'context-weighted shift'), reference_vae(adata, seed, epochs, arithmetic, kwargs.get('train')))
+    return model, secs, scores, prediction_columns(model, adata, PERTURBENCH_HELDOUT, seed, ('FCR', 'control mean', 'additive shift', 'context-weighted shift'), reference_vae(adata, seed, epochs, arithmetic, kwargs.get('train')), opts.get('calibrate', True))
 
 
 def kang_genes(n_genes=2000):
@@ -145,7 +146,7 @@ def kang_run(setting, kwargs, seed, epochs, cell_type, fold, arithmetic, n_genes
     model, secs = fit(train, setting, kwargs, seed, epochs, opts)
     ct, cond, combo = combined(train.obs['condition'], train.obs['cell_type'])
     scores = block_scores(model, train, {'cell type': ct, 'condition': cond, 'combination': combo}, seed, opts['clustering'])
-    return model, secs, scores, prediction_columns(model, adata, [('stimulated', cell_type)], seed, ('FCR', 'additive shift', 'context-weighted shift'), reference_vae(train, seed, epochs, arithmetic, kwargs.get('train')))
+    return model, secs, scores, prediction_columns(model, adata, [('stimulated', cell_type)], seed, ('FCR', 'additive shift', 'context-weighted shift'), reference_vae(train, seed, epochs, arithmetic, kwargs.get('train')), opts.get('calibrate', True))
 
 
 PROTOCOLS = {'perturbench': (perturbench_run, [None]), 'kang': (kang_run, KANG_HELDOUT_TYPES)}
@@ -175,10 +176,11 @@ def main(argv=None):
     p.add_argument('--no-clustering', action='store_true', help='skip the Leiden clustering of the blocks (the prediction scores only; much faster on Kang with all genes)')
     p.add_argument('--models', help='folder of one saved FCR per run (FCR.save): a run whose model is there loads it instead of training, and a trained one is saved there')
     p.add_argument('--unseen', default='additive', choices=['additive', 'network'], help="FCR's z_tx prior for the held-out combinations (default: predict_counterfactual's)")
+    p.add_argument('--no-calibration', action='store_true', help="FCR's own predictions, without predict_counterfactual's calibration (the uncalibrated columns of the committed tables)")
     p.add_argument('--out', default='benchmarks/results', help='folder for <data>_runs.csv')
     a = p.parse_args(argv)
     if a.data != 'perturbench' and a.plant_fold: p.error('--plant-fold is for --data perturbench only')
-    jobs = [(a.data, name, kw, s, a.epochs, h, f, a.arithmetic, a.n_genes, dict(clustering=not a.no_clustering, models=a.models, unseen=a.unseen)) for f in a.plant_fold or [None] for name, kw in json.loads(a.settings).items() for s in a.seeds for h in PROTOCOLS[a.data][1]]
+    jobs = [(a.data, name, kw, s, a.epochs, h, f, a.arithmetic, a.n_genes, dict(clustering=not a.no_clustering, models=a.models, unseen=a.unseen, calibrate=not a.no_calibration)) for f in a.plant_fold or [None] for name, kw in json.loads(a.settings).items() for s in a.seeds for h in PROTOCOLS[a.data][1]]
     df = pd.DataFrame(pool_map(run, jobs, workers=2, threads=1))
     name = f'{a.data}_planted_runs.csv' if a.plant_fold else f'{a.data}_all_genes_runs.csv' if a.data == 'kang' and not a.n_genes else f'{a.data}_runs.csv'
     write_table(df, a.out, name)

@@ -6,7 +6,7 @@
 __all__ = ['shared_error_weight']
 
 # %% ../nbs/05a_predict.ipynb #b5a2d004
-import json
+import json, warnings
 from dataclasses import asdict
 from importlib.metadata import version
 from pathlib import Path
@@ -106,8 +106,11 @@ def predict_counterfactual(self:FCR,
     is_seen, preds, start = torch.as_tensor(obs['seen_combination'].to_numpy(bool)), [], 0
     shift, weight = None, 0.0
     if calibrate and condition != reg['conditions'][0] and not is_seen.all():
-        cal = self.response_calibration(treatment, dose, n_samples)
-        weight, shift = cal['weight'], torch.as_tensor(cal['shift'] if mod.likelihood == 'normal' else np.log(cal['factor']), dtype=torch.float32, device=dev)
+        if self.adata is None: warnings.warn("Not calibrated: this model was loaded without its training cells, which the calibration reads. FCR.load(dir, adata) with them, or pass calibrate=False.")
+        else:
+            cal = self.response_calibration(treatment, dose, n_samples)
+            if cal['errors'].empty: warnings.warn(f"Not calibrated: no covariate group of the model's AnnData saw {treatment!r} in training with control cells. Load the model with its training cells to calibrate.")
+            weight, shift = cal['weight'], torch.as_tensor(cal['shift'] if mod.likelihood == 'normal' else np.log(cal['factor']), dtype=torch.float32, device=dev)
     for y, lib, t, x in self._cells(src):
         x_new = x.clone()
         for j, k in enumerate(reg['covariate_keys']):
@@ -163,7 +166,8 @@ def response_calibration(self:FCR,
     levels = [[reg['covariates'][k][v] for k, v in zip(reg['covariate_keys'], g)] for g in reg['covariate_groups']]
     trained = {tuple(c) for c in self.seen_combinations}
     was_trained = np.flatnonzero([(condition, *lv) in trained for lv in levels])   # groups whose (treatment, group) was a training combination
-    treated = keep & np.isin(enc['x_id'], was_trained) & (enc['t_table'][enc['t_code']] == t1.numpy()).all(1)   # the treatment at the queried dose
+    same_treatment = (enc['t_table'] == t1.numpy()).all(1)   # rows of the treatment table: the queried treatment at the queried dose
+    treated = keep & np.isin(enc['x_id'], was_trained) & same_treatment[enc['t_code']]
     controls = keep & enc['is_control']
     groups = np.intersect1d(enc['x_id'][treated], enc['x_id'][controls])
     treated, controls = treated & np.isin(enc['x_id'], groups), controls & np.isin(enc['x_id'], groups)

@@ -162,6 +162,7 @@ def counterfactual_table(model,             # a trained `fcr.FCR` (anything with
                          deg_method:str='wilcoxon', # DEGs by `rank_degs` with this scanpy method, or 'shift' for the largest observed shifts
                          n_pcs:int=30,      # principal components for the E-distance
                          references:dict=None, # {name: trained model} scored the same way, e.g. {'latent arithmetic': LatentArithmetic(vae)}
+                         calibrate:bool=True, # FCR's calibration on the groups that saw the treatment (`predict_counterfactual`); False: the model's own prediction
                         )->tuple:           # (scores DataFrame, {combination: profiles and DEGs for plotting})
     "Score FCR's counterfactual predictions of held-out combinations against the observed cells and the no-learning baselines"
     models = list(model) if isinstance(model, (list, tuple)) else [model]
@@ -179,8 +180,8 @@ def counterfactual_table(model,             # a trained `fcr.FCR` (anything with
     learn = ~in_combo if train_mask is None else np.asarray(train_mask) & ~in_combo
     X_learn, t_learn, x_learn = X[learn], t_lab[learn], x_lab[learn]  # what the baselines may see, copied once
     counts = models[0].module.likelihood != 'normal'
-    def predicted_cells(m, source, t):   # log-normalised cells, and the weight of FCR's calibration on that scale (`predict_counterfactual`; 0 for models without one)
-        pred = m.predict_counterfactual(source, treatment=t, log_normalized=counts)
+    def predicted_cells(m, source, t, **kw):   # log-normalised cells, and the weight of FCR's calibration (`predict_counterfactual`; 0 for models without one)
+        pred = m.predict_counterfactual(source, treatment=t, log_normalized=counts, **kw)
         return np.asarray(pred.X, dtype=np.float64), pred.uns.get('fcr_counterfactual', {}).get('calibration_weight', 0.0)
     rows, profiles = [], {}
     for t, x in combinations:  # a loop over a few held-out combinations
@@ -188,7 +189,7 @@ def counterfactual_table(model,             # a trained `fcr.FCR` (anything with
         if not target.any(): raise ValueError(f"No cells of combination {t!r} × {x!r} in the data to evaluate against.")
         if not controls.any(): raise ValueError(f"No control cells for {x!r}: a counterfactual needs that covariate's controls.")
         set_seed(seed)
-        members = [predicted_cells(m, adata[controls], t) for m in models]
+        members = [predicted_cells(m, adata[controls], t, **({} if calibrate else {'calibrate': False})) for m in models]
         cells = {'FCR': np.mean([X for X, _ in members], 0)}   # one member: its own cells
         c, y = X[controls].mean(0), X[target].mean(0)
         for method, p in baseline_predictions(X_learn, t_learn, x_learn, t, x, ctrl).items():
