@@ -21,13 +21,17 @@ def test_every_benchmark_has_a_smoke_test():
     assert not missing, f"benchmarks without a smoke test: {missing}"
 
 def test_default_path_smoke(tmp_path):
-    "default_path.py: one tiny run per design, with the prediction, writes one row per run with every score"
+    "default_path.py: one tiny run per design, with the prediction, writes one row per run with every score, the calibration weight included"
     run_benchmark('default_path.py', '--designs', 'default', 'laplace2', '--data-seeds', 0, '--model-seeds', 0,
                   '--cells', 30, '--epochs', 2, '--workers', 1, '--out', tmp_path)
     runs = pd.read_csv(tmp_path/'default_path_runs.csv')
     assert runs['design'].tolist() == ['default', 'laplace2']
     for col in ('best_val_loss', 'best_val_nelbo', 'mcc_tx', 'mcc_tx_before_alignment', 'r2_diag_min', 'r2_offdiag_max', 'r2_offdiag_max_truth', 'r2_offdiag_excess_max', 'r2_top_deg_fcr', 'r2_top_deg_additive', 'r2_top_deg_context', 'r2_top_deg_arithmetic', 'calibration_weight_fcr'):
         assert runs[col].notna().all(), col
+    weight = runs.set_index('design')['calibration_weight_fcr']
+    # two lines saw drug1 in the default design, too few to calibrate on; the two-covariate design has four groups,
+    # and a two-epoch model's error is one they share (measured 0.95), so the calibration acts there
+    assert weight['default'] == 0 and weight['laplace2'] > 0.5, weight
 
 def test_default_path_truth_only(tmp_path):
     "default_path.py --truth-only: no training; the true blocks scored on each run's cells, the value a trained run reports beside its own"
