@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 import anndata as ad
 from fastcore.basics import patch
-from .core import log_normalize
+from .core import log_normalize, seeded_torch
 from .data import encode_cells
 from .likelihood import kl_normal, sample_nb
 from .model import FCRModule, ConditionalPrior, CovariateEmbedding, TreatmentEmbedding, mlp
@@ -222,6 +222,7 @@ class LatentArithmetic:
                                treatment:str,                 # the queried treatment
                                sample_counts:bool=False,      # draw NB counts around the predicted mean
                                log_normalized:bool=False,     # return those drawn counts as log1p(counts / library * 1e4), as `FCR.predict_counterfactual` does
+                               seed:int=0,                    # seed of the drawn counts (the caller's random stream is left as it was)
                               )->ad.AnnData:                  # one row per source cell: expected (or sampled, or log-normalised) counts at its library size
         "Each source cell's latent moved by the treatment's shift, decoded at its own library size"
         reg = self.registry
@@ -230,7 +231,7 @@ class LatentArithmetic:
         X = adata_source.layers[reg['layer']] if reg['layer'] else adata_source.X
         dev = next(self.module.parameters()).device
         lib = torch.as_tensor(np.asarray(X.sum(1), np.float32).ravel(), device=dev)
-        with torch.no_grad():
+        with torch.no_grad(), seeded_torch(seed, dev):
             params = self.module.decoder(torch.as_tensor(z, dtype=torch.float32, device=dev), lib)
             draw = self.module.likelihood != 'normal' and (sample_counts or log_normalized)
             out = (sample_nb(params['mean'], params['theta']) if draw else params['mean']).cpu().numpy()

@@ -7,7 +7,7 @@ __all__ = ['UsageError', 'prepare_output', 'read_h5ad', 'environment', 'run_demo
            'run_predict', 'run_evaluate', 'launch', 'main']
 
 # %% ../nbs/09_cli.ipynb #004f7cc0
-import argparse, json, logging, os, platform, shutil, subprocess, sys, time
+import argparse, json, logging, os, platform, re, shutil, subprocess, sys, time
 from importlib.metadata import version
 from pathlib import Path
 import numpy as np
@@ -224,6 +224,8 @@ def score_unseen(model:FCR,          # a trained model
     return counterfactual_table(model, adata, combinations, train_mask=seen_rows, seed=model.train_params.get('seed', 0), references=references)
 
 # %% ../nbs/09_cli.ipynb #e1c6493c
+def _slug(text:str)->str: return re.sub(r'[^A-Za-z0-9]+', '_', text).strip('_')   # a file name from labels
+
 def run_train(data:str|Path,          # input .h5ad
               treatment_key:str,      # obs column with the treatment
               covariate_keys:list,    # obs column(s) with the covariates
@@ -232,7 +234,7 @@ def run_train(data:str|Path,          # input .h5ad
               layer:str=None,         # layer with the expression (default: X)
               dose_key:str=None,      # obs column with doses
               holdout:str=None,       # combinations to hold out, "t:x,..."
-              epochs:int=200,         # maximum epochs
+              epochs:int=None,        # maximum epochs (None: `FCR.train`'s default)
               n_latent:tuple=(8, 8, 8), # widths of z_x, z_t, z_tx
               seed:int=0,             # seed
               progress:bool=True,     # show progress bars
@@ -243,28 +245,31 @@ def run_train(data:str|Path,          # input .h5ad
              )->dict:                 # the metrics written to metrics.json ({} on processes other than 0)
     "Train FCR on an h5ad file and write the model, the data with latents, metrics, figures and a report"
     t_start = time.time()
+    if epochs is not None and epochs < 1: raise UsageError(f"--epochs must be at least 1, got {epochs}.")
     rank, n_proc = init_distributed()  # under torchrun: every process trains, process 0 writes
     adata = read_h5ad(data)
     ckpt_dir = Path(out)/'checkpoint'
     if resume and not (ckpt_dir/'checkpoint.pt').exists():
         raise UsageError(f"--resume found no checkpoint in {ckpt_dir}: give the --out folder of the run to continue, or drop --resume to start afresh.")
-    out = (Path(out) if resume else prepare_output(out, force)) if rank == 0 else Path(out)
     covariate_keys = list(covariate_keys)
     for k in [treatment_key] + covariate_keys + ([dose_key] if dose_key else []):
         if k not in adata.obs: raise UsageError(f"obs has no column {k!r}. Available columns: {list(adata.obs.columns)}.")
     report = FCR.setup_anndata(adata, treatment_key, covariate_keys, control_value=control_value, layer=layer, dose_key=dose_key, n_latent_tx=n_latent[2])
     pairs = parse_holdout(holdout)
     x_lab = covariate_labels(adata.obs, covariate_keys)
-    levels = sorted(set(x_lab))
+    levels, treatments = sorted(set(x_lab)), sorted(set(adata.obs[treatment_key].astype(str)))
     for t, x in pairs:
+        if t not in treatments: raise UsageError(f"--holdout names treatment {t!r}, which is not in obs[{treatment_key!r}]. Known: {treatments[:20]}.")
         if x not in levels: raise UsageError(f"--holdout names covariate {x!r}, which is not in the data. Known: {levels}.")
     if 'fcr_split' in adata.obs and pairs:
         raise UsageError("The data already has an obs['fcr_split'] column, so --holdout cannot write its split. Drop --holdout to train on that split, or remove the column from a copy of the file.")
     groups = [tuple(x.split('|')) if len(covariate_keys) > 1 else x for _, x in pairs]
     if 'fcr_split' not in adata.obs: add_split(adata, heldout=[(t, g) for (t, _), g in zip(pairs, groups)] or None, seed=seed, key='fcr_split')
     model = FCR(adata, n_latent_x=n_latent[0], n_latent_t=n_latent[1], n_latent_tx=n_latent[2])
+    out = (Path(out) if resume else prepare_output(out, force)) if rank == 0 else Path(out)   # only now: input that fails its checks leaves no folder behind
+    budget = {} if epochs is None else dict(max_epochs=epochs)
     if rank == 0: print(f"fcr train: {adata.n_obs:,} cells x {adata.n_vars:,} genes, {n_proc} process(es); {str(model).splitlines()[0]}", flush=True)
-    model.train(max_epochs=epochs, batch_size=batch_size, seed=seed, progress_bar=progress, checkpoint_dir=ckpt_dir, checkpoint_every=checkpoint_every)
+    model.train(**budget, batch_size=batch_size, seed=seed, progress_bar=progress, checkpoint_dir=ckpt_dir, checkpoint_every=checkpoint_every)
     close_distributed()  # every process holds the trained model: leave the group together, then process 0 writes
     if rank > 0: return {}
     model.save(out/'model', overwrite=True)
@@ -272,7 +277,7 @@ def run_train(data:str|Path,          # input .h5ad
     if pairs:   # scGen's latent arithmetic on a plain VAE trained the same way joins the prediction table (and `fcr evaluate`'s)
         print("fcr train: training a plain VAE with the same budget, for the latent-arithmetic reference", flush=True)
         vae = FCR(adata, n_latent_x=n_latent[0], n_latent_t=n_latent[1], n_latent_tx=n_latent[2], **PLAIN_VAE)
-        vae.train(max_epochs=epochs, batch_size=batch_size, seed=seed, progress_bar=progress, align=False)
+        vae.train(**budget, batch_size=batch_size, seed=seed, progress_bar=progress, align=False)
         vae.save(out/'reference_vae', overwrite=True)
     model.write_latents(adata)
     adata.write_h5ad(out/'adata_with_latents.h5ad')
@@ -288,7 +293,7 @@ def run_train(data:str|Path,          # input .h5ad
         metrics['counterfactual'] = cf.to_dict('records')
         r.heading('Held-out combinations').table(cf, caption='Predicted from each covariate\'s controls; compare FCR with the no-learning baselines and scGen\'s latent arithmetic on the top-50-gene R² and the Pearson correlation of shifts.' + _calibration_note(profiles))
         for (t, x), p in list(profiles.items())[:4]:
-            r.figure(plot_response(p['control'], p['observed'], p['predictions'], title=f'{t} x {x}'), f'{t} x {x}: predicted vs observed shift; red: top 50 genes.', f'response_{len(r.blocks)}')
+            r.figure(plot_response(p['control'], p['observed'], p['predictions'], title=f'{t} x {x}'), f'{t} x {x}: predicted vs observed shift; red: top 50 genes.', _slug(f'response {t} {x}'))
     (out/'metrics.json').write_text(json.dumps(metrics, indent=2, default=str))
     r.heading('Reproduce').code(' '.join(sys.argv) if sys.argv and Path(sys.argv[0]).name == 'fcr' else f'fcr train {data} ...').code(json.dumps(environment(), indent=1))
     page = r.write(out)
@@ -308,8 +313,8 @@ def run_predict(model_dir:str|Path,   # a folder written by `fcr train` (its mod
                )->ad.AnnData:         # the predictions
     "Predict the expression of every cell of `data` under `treatment` with a saved model"
     t_start = time.time()
-    out = prepare_output(out, force, is_file=True)
     model = _load_model(model_dir, read_h5ad(data))
+    out = prepare_output(out, force, is_file=True)   # after the input's checks, so a failure leaves no folder behind
     if cell_eval is not None:   # treatments may be a comma-separated list; the group's controls and observed cells come from `data`
         real_out = prepare_output(out.with_name(out.stem + '_real.h5ad'), force, is_file=True)
         pred, real = cell_eval_inputs(model, model.adata, [t.strip() for t in treatment.split(',')], cell_eval)
@@ -344,9 +349,9 @@ def run_evaluate(model_dir:str|Path, # a folder written by `fcr train`
                 )->dict:             # the metrics written to metrics.json
     "Evaluate a saved model on data: latent blocks, and counterfactual predictions of combinations it never saw in training"
     t_start = time.time()
-    out = prepare_output(out, force)
     adata = read_h5ad(data)
     model = _load_model(model_dir, adata)
+    out = prepare_output(out, force)   # after the input's checks, so a failure leaves no folder behind
     reg = model.registry
     t_lab, x_lab = adata.obs[reg['treatment_key']].astype(str).to_numpy(), covariate_labels(adata.obs, reg['covariate_keys'])
     seen = {(c[0], '|'.join(c[1:])) for c in map(tuple, model.seen_combinations)}
@@ -383,7 +388,7 @@ def _parser()->argparse.ArgumentParser:
     d.add_argument('--quick', action='store_true', help='fewer cells and epochs (about a minute)')
     d.add_argument('--epochs', type=int, help='maximum epochs (default 500, quick 60; early stopping applies)')
     d.add_argument('--cells-per-condition', type=int, help='simulated cells per condition (default 500, quick 150)')
-    d.add_argument('--seed', type=int, default=0)
+    d.add_argument('--seed', type=int, default=0, help='seed of the simulation and of training (default 0)')
     t = sub.add_parser('train', parents=[common], help='train FCR on an .h5ad file')
     t.add_argument('data', help='input .h5ad (never modified)')
     t.add_argument('--treatment-key', required=True, help='obs column with the treatment ("A+B" for combinations)')
@@ -392,24 +397,27 @@ def _parser()->argparse.ArgumentParser:
     t.add_argument('--layer', help='layer holding the expression (default: X)')
     t.add_argument('--dose-key', help='obs column with doses')
     t.add_argument('--holdout', help='combinations to hold out and evaluate, "treatment:covariate,..."')
-    t.add_argument('--epochs', type=int, default=200, help='maximum epochs (default 200, with early stopping)')
+    t.add_argument('--epochs', type=int, help="maximum epochs (default: FCR.train's, 300; early stopping applies)")
     t.add_argument('--n-latent', type=int, nargs=3, default=(8, 8, 8), metavar=('X', 'T', 'TX'), help='widths of z_x, z_t, z_tx (default 8 8 8)')
     t.add_argument('--batch-size', type=int, default=512, help='cells per step, over all processes (default 512)')
     t.add_argument('--nproc', type=int, default=1, help='train on N local processes with torch.distributed (Gloo on CPU, NCCL on GPU), through torchrun')
-    t.add_argument('--seed', type=int, default=0)
-    t.add_argument('--out', default='fcr_run', help='output folder (default: fcr_run)')
+    t.add_argument('--seed', type=int, default=0, help='seed of the split, the initialisation and training (default 0)')
+    t.add_argument('--out', default='fcr_run', help='output folder (default: fcr_run), written with model/, adata_with_latents.h5ad, metrics.json, '
+                                                   'report.html, report.md and figures/; with --holdout also reference_vae/, the plain VAE of the latent-arithmetic reference')
     t.add_argument('--checkpoint-every', type=int, default=1, help='epochs between checkpoints in OUT/checkpoint (default 1)')
     t.add_argument('--resume', action='store_true', help='continue a killed run from OUT/checkpoint (same arguments)')
     q = sub.add_parser('predict', parents=[common], help='predict cells under another treatment with a saved model')
-    q.add_argument('model_dir'); q.add_argument('data')
+    q.add_argument('model_dir', help="the --out folder of `fcr train` (or its model/ subfolder)")
+    q.add_argument('data', help='the cells to transform (.h5ad), with the training genes and labels')
     q.add_argument('--treatment', required=True, help='treatment to impose')
     q.add_argument('--covariate', help='"key=level" (or a level of the first covariate key) to change the context too')
     q.add_argument('--out', required=True, help='output .h5ad')
     q.add_argument('--log-normalized', action='store_true', help='write log1p(counts / library * 1e4) of sampled counts instead of expected counts')
     q.add_argument('--cell-eval', metavar='GROUP', help="write the predicted and real cells of this covariate group (e.g. line0) in cell-eval's form: OUT and OUT's <stem>_real.h5ad; --treatment may list several, comma-separated")
     e = sub.add_parser('evaluate', parents=[common], help='evaluate a saved model on data')
-    e.add_argument('model_dir'); e.add_argument('data')
-    e.add_argument('--out', required=True, help='output folder')
+    e.add_argument('model_dir', help="the --out folder of `fcr train` (or its model/ subfolder)")
+    e.add_argument('data', help='labelled cells with counts (.h5ad): combinations the model never saw are scored against their controls')
+    e.add_argument('--out', required=True, help='output folder, written with metrics.json, report.html, report.md and figures/')
     return p
 
 # %% ../nbs/09_cli.ipynb #5e82e517

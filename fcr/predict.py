@@ -17,7 +17,7 @@ import torch.nn.functional as F
 import anndata as ad
 from fastcore.basics import patch
 import fcr
-from .core import get_device, group_means, log_normalize
+from .core import get_device, group_means, log_normalize, seeded_torch
 from .data import encode_cells, check_compatible, parse_treatments, dose_vectors
 from .likelihood import sample_nb
 from .align import LatentAlignment
@@ -78,6 +78,7 @@ def predict_counterfactual(self:FCR,
                            log_normalized:bool=False,    # return log1p(counts / library * target_sum) of NB counts drawn around the prediction
                            target_sum:float=1e4,         # the library size `log_normalized` scales each cell to
                            calibrate:bool=True,          # correct unseen combinations by FCR's error shared by the groups that saw the treatment (`response_calibration`)
+                           seed:int=0,                   # seed of every draw (posterior samples, counts, the calibration's counts); the caller's random stream is left as it was
                           )->ad.AnnData:                 # one row per source cell; obs records the query
     "Predict each source cell's expression under another treatment (and optionally other covariates)"
     reg, mod = self.registry, self.module.eval()
@@ -87,6 +88,7 @@ def predict_counterfactual(self:FCR,
     if n_samples < 1: raise ValueError(f"n_samples must be >= 1, got {n_samples}.")
     if unseen not in ('additive', 'network'): raise ValueError(f"unseen must be 'additive' or 'network', got {unseen!r}.")
     src = self.adata if adata_source is None else adata_source
+    if src is not self.adata: check_compatible(src, reg)
     covariates = dict(covariates or {})
     for k, v in covariates.items():
         if k not in reg['covariates']: raise ValueError(f"Unknown covariate key {k!r}: the model's covariates are {reg['covariate_keys']}.")
@@ -104,32 +106,33 @@ def predict_counterfactual(self:FCR,
     seen = [tuple(c) for c in self.seen_combinations]
     obs['seen_combination'] = query.isin(pd.MultiIndex.from_tuples(seen)) if seen else False
     is_seen, preds, start = torch.as_tensor(obs['seen_combination'].to_numpy(bool)), [], 0
-    shift, weight = None, 0.0
-    if calibrate and condition != reg['conditions'][0] and not is_seen.all():
-        if self.adata is None: warnings.warn("Not calibrated: this model was loaded without its training cells, which the calibration reads. FCR.load(dir, adata) with them, or pass calibrate=False.")
-        else:
-            cal = self.response_calibration(treatment, dose, n_samples)
-            if cal['errors'].empty: warnings.warn(f"Not calibrated: no covariate group of the model's AnnData saw {treatment!r} in training with control cells. Load the model with its training cells to calibrate.")
-            weight, shift = cal['weight'], torch.as_tensor(cal['shift'] if mod.likelihood == 'normal' else np.log(cal['factor']), dtype=torch.float32, device=dev)
-    for y, lib, t, x in self._cells(src):
-        x_new = x.clone()
-        for j, k in enumerate(reg['covariate_keys']):
-            if k in covariates: x_new[:, j] = reg['covariates'][k].index(str(covariates[k]))
-        lib_q = lib if library_size is None else torch.full_like(lib, float(library_size))
-        args = [v.to(dev) for v in (y, t, x, t_new1.expand(len(y), -1), x_new, lib_q)]
-        prior_tx, seen_here = None, is_seen[start:start + len(y)].to(dev)
-        if unseen == 'additive' and mod.prior.conditional and condition != reg['conditions'][0] and not seen_here.all():
-            m, s, ok = self.additive_prior_tx(t_new1, condition, x_new)
-            use = (ok & ~seen_here)[:, None]
-            net_m, net_s = mod.prior(args[3], args[4])['tx']
-            prior_tx = (torch.where(use, m, net_m), torch.where(use, s, net_s))
-        extra = {} if prior_tx is None else dict(prior_tx=prior_tx)   # models without a conditional z_tx prior take no replacement
-        mean = sum(mod.counterfactual(*args, give_mean=n_samples == 1, **extra) for _ in range(n_samples)) / n_samples
-        if shift is not None:   # the calibration, on the unseen combination's cells only
-            mean = torch.where(seen_here[:, None], mean, mean + shift if mod.likelihood == 'normal' else mean * shift.exp())
-        if sample_counts or log_normalized: mean = sample_nb(mean, mod.decoder.log_disp.exp())
-        if log_normalized: mean = torch.log1p(mean / mean.sum(1, keepdim=True).clamp_min(1) * target_sum)
-        preds.append(mean.cpu()); start += len(y)
+    with seeded_torch(seed, dev):   # the same seed gives the same prediction, whatever was drawn before
+        shift, weight = None, 0.0
+        if calibrate and condition != reg['conditions'][0] and not is_seen.all():
+            if self.adata is None: warnings.warn("Not calibrated: this model was loaded without its training cells, which the calibration reads. FCR.load(dir, adata) with them, or pass calibrate=False.")
+            else:
+                cal = self.response_calibration(treatment, dose, n_samples, seed=seed)
+                if cal['errors'].empty: warnings.warn(f"Not calibrated: no covariate group of the model's AnnData saw {treatment!r} in training with control cells. Load the model with its training cells to calibrate.")
+                weight, shift = cal['weight'], torch.as_tensor(cal['shift'] if mod.likelihood == 'normal' else np.log(cal['factor']), dtype=torch.float32, device=dev)
+        for y, lib, t, x in self._cells(src):
+            x_new = x.clone()
+            for j, k in enumerate(reg['covariate_keys']):
+                if k in covariates: x_new[:, j] = reg['covariates'][k].index(str(covariates[k]))
+            lib_q = lib if library_size is None else torch.full_like(lib, float(library_size))
+            args = [v.to(dev) for v in (y, t, x, t_new1.expand(len(y), -1), x_new, lib_q)]
+            prior_tx, seen_here = None, is_seen[start:start + len(y)].to(dev)
+            if unseen == 'additive' and mod.prior.conditional and condition != reg['conditions'][0] and not seen_here.all():
+                m, s, ok = self.additive_prior_tx(t_new1, condition, x_new)
+                use = (ok & ~seen_here)[:, None]
+                net_m, net_s = mod.prior(args[3], args[4])['tx']
+                prior_tx = (torch.where(use, m, net_m), torch.where(use, s, net_s))
+            extra = {} if prior_tx is None else dict(prior_tx=prior_tx)   # models without a conditional z_tx prior take no replacement
+            mean = sum(mod.counterfactual(*args, give_mean=n_samples == 1, **extra) for _ in range(n_samples)) / n_samples
+            if shift is not None:   # the calibration, on the unseen combination's cells only
+                mean = torch.where(seen_here[:, None], mean, mean + shift if mod.likelihood == 'normal' else mean * shift.exp())
+            if sample_counts or log_normalized: mean = sample_nb(mean, mod.decoder.log_disp.exp())
+            if log_normalized: mean = torch.log1p(mean / mean.sum(1, keepdim=True).clamp_min(1) * target_sum)
+            preds.append(mean.cpu()); start += len(y)
     scale = 'log-normalised mean' if mod.likelihood == 'normal' else (f'log1p(sampled counts normalised to {target_sum:g})' if log_normalized else 'sampled counts' if sample_counts else
             'expected counts at ' + ('each cell\'s library size' if library_size is None else f'library size {library_size:g}'))
     out = ad.AnnData(torch.cat(preds).numpy(), obs=obs, var=pd.DataFrame(index=pd.Index(reg['var_names'])))
@@ -157,6 +160,7 @@ def response_calibration(self:FCR,
                          dose=None,       # its dose (None: 1)
                          n_samples:int=1, # posterior samples per prediction, as `predict_counterfactual` takes them
                          min_slope:float=0.5, # the smallest ρ the shift is divided by: genes expressed less are moved less than the shift
+                         seed:int=0,      # seed of the drawn counts (the caller's random stream is left as it was)
                         )->dict:          # shift and factor (genes,), weight λ, errors (a groups x genes DataFrame, the groups' labels joined by '|')
     "FCR's error on each covariate group that saw `treatment` in training; the shift of the log-normalised mean, λ times their mean error, and the factor on the NB means that gives it"
     reg, adata = self.registry, self.adata
@@ -175,8 +179,8 @@ def response_calibration(self:FCR,
     if not len(groups): return dict(shift=np.zeros(n_genes), factor=np.ones(n_genes), weight=0.0, errors=pd.DataFrame(columns=reg['var_names']))
     labels = np.array(['|'.join(lv) for lv in levels])
     dev = next(self.module.parameters()).device
-    with torch.random.fork_rng(devices=[dev] if dev.type == 'cuda' else []):   # leave the caller's random stream as it was
-        mean = self.predict_counterfactual(adata[controls], treatment, dose, n_samples=n_samples, calibrate=False).X   # expected counts, or Normal means
+    with seeded_torch(seed, dev):
+        mean = self.predict_counterfactual(adata[controls], treatment, dose, n_samples=n_samples, calibrate=False, seed=seed).X   # expected counts, or Normal means
         pred = log_normalize(sample_nb(torch.as_tensor(mean), self.module.decoder.log_disp.exp().cpu()).numpy()) if counts else mean
     observed = to_dense((adata.X if reg['layer'] is None else adata.layers[reg['layer']])[np.flatnonzero(treated)])
     errors = group_means(log_normalize(observed) if counts else observed, labels[enc['x_id'][treated]]) - group_means(pred, labels[enc['x_id'][controls]])
@@ -220,7 +224,7 @@ def load(cls:FCR,
     if not (d/'config.json').exists(): raise FileNotFoundError(f"{d} has no config.json: it is not a folder written by FCR.save.")
     config = json.loads((d/'config.json').read_text())
     self = cls.__new__(cls)
-    self._build(config['registry'], config['init_params'])
+    with seeded_torch(0): self._build(config['registry'], config['init_params'])   # its initial weights are replaced below: leave the caller's random stream alone
     self.module.load_state_dict(torch.load(d/'model.pt', map_location='cpu', weights_only=True))
     self.module.to(get_device(device)).eval()
     self.train_params, self.is_trained, self.seen_combinations = config['train_params'], config['is_trained'], config['seen_combinations']

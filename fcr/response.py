@@ -14,7 +14,7 @@ from scipy.stats import pearsonr
 import torch
 import anndata as ad
 import scanpy as sc
-from .core import set_seed, group_means, log_normalize   # log_normalize lives in 00_core; fcr.response.log_normalize keeps working
+from .core import group_means, log_normalize   # log_normalize lives in 00_core; fcr.response.log_normalize keeps working
 from .metrics import as_2d
 
 # %% ../nbs/06b_response.ipynb #128c74bf
@@ -66,9 +66,12 @@ def rank_degs(X,                       # (cells, genes) log-normalised expressio
     a.var_names = [f'g{i}' for i in range(X.shape[1])]
     a.obs['group'] = pd.Categorical(np.where(is_target[keep], 'target', 'reference'))
     a.uns['log1p'] = {'base': None}  # tells scanpy the values are already log1p
-    with np.errstate(divide='ignore', invalid='ignore'):   # a gene constant in both groups gives scanpy 0/0: a NaN score, never ranked on top
-        sc.tl.rank_genes_groups(a, 'group', groups=['target'], reference='reference', method=method,
-                                n_genes=min(n_top, X.shape[1]), rankby_abs=True, tie_correct=method == 'wilcoxon')
+    threads = torch.get_num_threads()   # scanpy's compiled kernels can reset OpenMP's thread count, which torch reads
+    try:
+        with np.errstate(divide='ignore', invalid='ignore'):   # a gene constant in both groups gives scanpy 0/0: a NaN score, never ranked on top
+            sc.tl.rank_genes_groups(a, 'group', groups=['target'], reference='reference', method=method,
+                                    n_genes=min(n_top, X.shape[1]), rankby_abs=True, tie_correct=method == 'wilcoxon')
+    finally: torch.set_num_threads(threads)
     return np.array([int(g[1:]) for g in a.uns['rank_genes_groups']['names']['target']])
 
 # %% ../nbs/06b_response.ipynb #b280abcd
@@ -158,7 +161,7 @@ def counterfactual_table(model,             # a trained `fcr.FCR` (anything with
                          combinations:list, # [(treatment, covariate group label)], e.g. [('drug1', 'line0')]
                          train_mask:np.ndarray=None, # (cells,) cells the baselines may learn from (default: all outside the combinations)
                          n_top:int=50,      # number of DEGs for the DEG scores
-                         seed:int=0,        # seed of the sampled counts
+                         seed:int=0,        # seed of the sampled counts: the k-th ensemble member draws with seed + k, each reference with seed
                          deg_method:str='wilcoxon', # DEGs by `rank_degs` with this scanpy method, or 'shift' for the largest observed shifts
                          n_pcs:int=30,      # principal components for the E-distance
                          references:dict=None, # {name: trained model} scored the same way, e.g. {'latent arithmetic': LatentArithmetic(vae)}
@@ -180,21 +183,20 @@ def counterfactual_table(model,             # a trained `fcr.FCR` (anything with
     learn = ~in_combo if train_mask is None else np.asarray(train_mask) & ~in_combo
     X_learn, t_learn, x_learn = X[learn], t_lab[learn], x_lab[learn]  # what the baselines may see, copied once
     counts = models[0].module.likelihood != 'normal'
-    def predicted_cells(m, source, t, **kw):   # log-normalised cells, and the weight of FCR's calibration (`predict_counterfactual`; 0 for models without one)
-        pred = m.predict_counterfactual(source, treatment=t, log_normalized=counts, **kw)
+    def predicted_cells(m, source, t, seed, **kw):   # log-normalised cells, and the weight of FCR's calibration (`predict_counterfactual`; 0 for models without one)
+        pred = m.predict_counterfactual(source, treatment=t, log_normalized=counts, seed=seed, **kw)
         return np.asarray(pred.X, dtype=np.float64), pred.uns.get('fcr_counterfactual', {}).get('calibration_weight', 0.0)
     rows, profiles = [], {}
     for t, x in combinations:  # a loop over a few held-out combinations
         target, controls = (t_lab == t) & (x_lab == x), (t_lab == ctrl) & (x_lab == x)
         if not target.any(): raise ValueError(f"No cells of combination {t!r} × {x!r} in the data to evaluate against.")
         if not controls.any(): raise ValueError(f"No control cells for {x!r}: a counterfactual needs that covariate's controls.")
-        set_seed(seed)
-        members = [predicted_cells(m, adata[controls], t, **({} if calibrate else {'calibrate': False})) for m in models]
+        members = [predicted_cells(m, adata[controls], t, seed + k, **({} if calibrate else {'calibrate': False})) for k, m in enumerate(models)]
         cells = {'FCR': np.mean([X for X, _ in members], 0)}   # one member: its own cells
         c, y = X[controls].mean(0), X[target].mean(0)
         for method, p in baseline_predictions(X_learn, t_learn, x_learn, t, x, ctrl).items():
             cells[method] = X[controls] + (p - c)
-        for name, ref in (references or {}).items(): cells[name] = predicted_cells(ref, adata[controls], t)[0]
+        for name, ref in (references or {}).items(): cells[name] = predicted_cells(ref, adata[controls], t, seed)[0]
         degs = top_shift_genes(c, y, n_top) if deg_method == 'shift' else rank_degs(X, target, controls, n_top, deg_method)
         mu, axes = _pca_basis(X[target | controls], n_pcs)
         preds = {m: v.mean(0) for m, v in cells.items()}
@@ -209,7 +211,7 @@ def cell_eval_inputs(model,              # a trained `fcr.FCR` (anything with `r
                      adata:ad.AnnData,   # labelled cells with counts: the covariate group's controls and its treated cells
                      treatments:list,    # the treatments to predict, e.g. the held-out ones
                      covariate:str,      # the covariate group, as `covariate_labels` names it (e.g. 'line0' or 'line0|batch1')
-                     seed:int=0,         # seed of the drawn counts
+                     seed:int=0,         # seed of the drawn counts (the i-th treatment's: seed + i)
                     )->tuple:            # (predicted, real) AnnDatas: log-normalised X, the registry's treatment column, the same genes
     "A predicted and a real AnnData in the form cell-eval scores: one covariate group's controls, and its cells under each treatment"
     reg = model.registry
@@ -223,9 +225,8 @@ def cell_eval_inputs(model,              # a trained `fcr.FCR` (anything with `r
     X = log_normalize(adata.layers[reg['layer']] if reg['layer'] else adata.X)
     var = pd.DataFrame(index=adata.var_names.copy())
     real = ad.AnnData(X[keep].astype(np.float32), obs=pd.DataFrame({tkey: t_lab[keep]}, index=adata.obs_names[keep].copy()), var=var)
-    set_seed(seed)
     source = adata[controls]
-    predicted = [np.asarray(model.predict_counterfactual(source, treatment=t, log_normalized=True).X) for t in treatments]
+    predicted = [np.asarray(model.predict_counterfactual(source, treatment=t, log_normalized=True, seed=seed + i).X) for i, t in enumerate(treatments)]
     groups = [ctrl] + list(treatments)
     obs = pd.DataFrame({tkey: np.repeat(groups, source.n_obs)}, index=[f'{t}:{n}' for t in groups for n in source.obs_names])
     return ad.AnnData(np.vstack([X[controls]] + predicted).astype(np.float32), obs=obs, var=var.copy()), real

@@ -15,8 +15,8 @@ import torch
 import anndata as ad
 from fastcore.basics import patch
 from tqdm import tqdm
-from .core import set_seed, get_device, reuse_freed_memory, log_normalize, group_means
-from .data import setup_anndata, get_registry, encode_cells, check_compatible, require_counts
+from .core import set_seed, seeded_torch, get_device, reuse_freed_memory, log_normalize, group_means
+from .data import setup_anndata, get_registry, encode_cells, check_compatible, require_counts, stray_non_integers
 from .loader import FCRDataset, epoch_order, to_dense
 from .distributed import init_distributed, all_reduce_sum, data_parallel
 from .model import FCRModule
@@ -37,6 +37,13 @@ class FCR:
             if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
                 raise ValueError(f"{name} must be a positive integer, the width of a latent block; got {width!r}.")
         reg = get_registry(adata)
+        if adata.var_names.astype(str).tolist() != reg['var_names']:
+            raise ValueError(f"The AnnData's {adata.n_vars} genes are not the {len(reg['var_names'])} that setup_anndata registered: it was subset or "
+                             "reordered after setup. Call FCR.setup_anndata on it again.")
+        if likelihood is None and stray_non_integers(reg):
+            raise ValueError(f"{reg['non_integer_values']:,} of the {reg['nonzero_values']:,} non-zero values are not integers. They look like counts with "
+                             "stray values, which would otherwise be modelled with likelihood='normal', meant for log-normalised data. Fix those values "
+                             "(or register a layer of raw counts) and call setup_anndata again, or pass likelihood='normal' to model the values as they are.")
         likelihood = likelihood or ('nb' if reg['is_counts'] else 'normal')
         require_counts(reg['is_counts'], likelihood)
         if covariate_embedding not in ('lookup', 'expression'): raise ValueError(f"covariate_embedding must be 'lookup' or 'expression', got {covariate_embedding!r}.")
@@ -142,12 +149,18 @@ def _cells(self:FCR, adata=None, chunk:int=4096):
     elif adata is not self.adata: check_compatible(adata, reg)
     X = adata.X if reg['layer'] is None else adata.layers[reg['layer']]
     enc = encode_cells(adata, reg)
+    likelihood = self.module.likelihood
+    counts_to_check = likelihood != 'normal' and adata is not self.adata   # setup_anndata checked the training cells' values
     for s in range(0, adata.n_obs, chunk):  # one read of each chunk: values checked, library sizes summed, then encoded
         e = min(s + chunk, adata.n_obs)
         y = to_dense(X[s:e])
-        bad = ~np.isfinite(y).all(1)
-        if bad.any(): raise ValueError(f"The expression has NaN or infinite values in cell {adata.obs_names[s + bad.argmax()]!r}{f' and {int(bad.sum()) - 1} more in rows {s}..{e - 1}' if bad.sum() > 1 else ''}. Remove or fix them first.")
-        lib = y.sum(1, dtype=np.float64).astype(np.float32)  # library sizes, stored as float32 like `scan_matrix`'s
+        lib = y.sum(1, dtype=np.float64)
+        for bad, problem, fix in ((~np.isfinite(lib), 'NaN or infinite values', 'Remove or fix them first.'),   # a row sums to NaN or inf exactly when it holds one
+                                  ((y < 0).any(1), 'negative values', 'Expression is never negative: pass the kind of values the model was trained on.'),
+                                  ((y != np.floor(y)).any(1) if counts_to_check else np.zeros(e - s, bool), 'non-integer values',
+                                   f"This model's likelihood ({likelihood!r}) reads raw counts: pass counts, not normalised or log-transformed values.")):
+            if bad.any(): raise ValueError(f"The expression has {problem} in cell {adata.obs_names[s + bad.argmax()]!r}{f' and {int(bad.sum()) - 1} more in rows {s}..{e - 1}' if bad.sum() > 1 else ''}. {fix}")
+        lib = lib.astype(np.float32)  # library sizes, stored as float32 like `scan_matrix`'s
         t = enc['t_table'][enc['t_code'][s:e]]  # per chunk: a cells x treatments table of the whole file can be large
         yield tuple(torch.from_numpy(np.ascontiguousarray(v)) for v in (y, lib, t, enc['x'][s:e]))
 
@@ -201,8 +214,7 @@ def align_latents(self:FCR,
     if not self.is_trained: raise ValueError("The model is not trained: call model.train() before align_latents().")
     adata = self.adata if adata is None else adata
     codes = encode_cells(adata, self.registry)
-    with torch.random.fork_rng(devices=[]):   # one posterior sample per cell, seeded, leaving the caller's random state alone
-        torch.manual_seed(kwargs.get('seed', 0))
+    with seeded_torch(kwargs.get('seed', 0), next(self.module.parameters()).device):   # one posterior sample per cell, seeded, leaving the caller's random state alone
         samples = self.get_latent_blocks(adata, give_mean=False, aligned=False)
     self.alignment = fit_alignment(samples, codes['t_id'], codes['x_id'], **kwargs)
     return self.alignment
@@ -252,8 +264,7 @@ def _evaluate(self:FCR, ds, idx, batch_size, seed, device, chunk_size=None)->dic
     rank, n_proc = init_distributed()
     rng = np.random.default_rng([seed, 2**31] + ([rank] if n_proc > 1 else []))
     acc = _RunningMeans()
-    with torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []), torch.no_grad():
-        torch.manual_seed(seed)
+    with seeded_torch(seed, device), torch.no_grad():
         for b in ds.iterate(np.array_split(np.sort(idx), n_proc)[rank], batch_size, rng, chunk_size):
             b = _to(b, device)
             acc.add(self.module.loss(b)[1], len(b['y']))
@@ -329,6 +340,8 @@ def train(self:FCR,
     "Train with Adam, alternating discriminator and autoencoder steps, early stopping on a validation score"
     if self.adata is None: raise ValueError("This model has no training data (it was loaded without an AnnData). Use FCR.load(dir, adata) to attach the data first.")
     rank, n_proc = init_distributed()
+    if isinstance(max_epochs, bool) or not isinstance(max_epochs, (int, np.integer)) or max_epochs < 1:
+        raise ValueError(f"max_epochs must be a positive integer, got {max_epochs!r}.")
     if monitor not in ('loss', 'nelbo'): raise ValueError(f"monitor={monitor!r} is not 'loss' or 'nelbo'.")
     if lr_schedule not in SCHEDULES: raise ValueError(f"lr_schedule={lr_schedule!r} is not one of {list(SCHEDULES)}.")
     if not 0 <= ema_decay < 1: raise ValueError(f"ema_decay={ema_decay!r} must be in [0, 1): 0 trains without the weight average, 0.99 (the default) averages about 100 steps.")
@@ -362,7 +375,8 @@ def train(self:FCR,
         parallel = data_parallel(mod, _to(ds.batch(train_idx[:64], np.random.default_rng(seed)), dev))
         torch.manual_seed(int(np.random.SeedSequence([seed, rank, start]).generate_state(1)[0]))  # each process its own noise
     show = progress_bar and rank == 0
-    bar = tqdm(range(start, max_epochs), disable=not (show and redraws()), desc='FCR', unit='epoch', initial=start, total=max_epochs)
+    name = 'FCR' if self.init_params.get('conditional_prior', True) else 'plain VAE'   # what the progress reports call the model
+    bar = tqdm(range(start, max_epochs), disable=not (show and redraws()), desc=name, unit='epoch', initial=start, total=max_epochs)
     every = max(1, (max_epochs - start) // 20)   # without a bar: about twenty plain lines a run
     for epoch in bar:
         t0 = time.time()
@@ -392,7 +406,7 @@ def train(self:FCR,
         stopped = early_stopping and bad >= patience
         bar.set_postfix(loss=f"{row['train_loss']:.2f}", val=f"{score:.2f}", best=f"{best:.2f}")
         if show and bar.disable and ((epoch - start) % every == 0 or stopped or epoch == max_epochs - 1):
-            _log.info(f"FCR epoch {epoch + 1}/{max_epochs}: loss {row['train_loss']:.2f}, validation {monitor} {score:.2f}, best {best:.2f}" + (" (early stop)" if stopped else ""))
+            _log.info(f"{name} epoch {epoch + 1}/{max_epochs}: loss {row['train_loss']:.2f}, validation {monitor} {score:.2f}, best {best:.2f}" + (" (early stop)" if stopped else ""))
         if ckpt is not None and rank == 0 and ((epoch + 1) % checkpoint_every == 0 or stopped or epoch == max_epochs - 1):
             ckpt.parent.mkdir(parents=True, exist_ok=True)
             torch.save(dict(params=params, module=mod.state_dict(), opt_ae=opt_ae.state_dict(), opt_d=opt_d.state_dict(), rows=rows,
