@@ -278,5 +278,6 @@ d = { 'settings': { 'branch': 'main',
                            'fcr.train._warn_design': ('train.html#_warn_design', 'fcr/train.py'),
                            'fcr.train.control_level_features': ('train.html#control_level_features', 'fcr/train.py'),
                            'fcr.train.cosine_lr': ('train.html#cosine_lr', 'fcr/train.py'),
+                           'fcr.train.default_epochs': ('train.html#default_epochs', 'fcr/train.py'),
                            'fcr.train.redraws': ('train.html#redraws', 'fcr/train.py'),
                            'fcr.train.seen_cells': ('train.html#seen_cells', 'fcr/train.py')}}}

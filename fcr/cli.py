@@ -397,7 +397,7 @@ def _parser()->argparse.ArgumentParser:
     t.add_argument('--layer', help='layer holding the expression (default: X)')
     t.add_argument('--dose-key', help='obs column with doses')
     t.add_argument('--holdout', help='combinations to hold out and evaluate, "treatment:covariate,..."')
-    t.add_argument('--epochs', type=int, help="maximum epochs (default: FCR.train's, 300; early stopping applies)")
+    t.add_argument('--epochs', type=int, help="maximum epochs (default: FCR.train's, 300 or fewer on large data, at most about 20,000 steps; early stopping applies)")
     t.add_argument('--n-latent', type=int, nargs=3, default=(8, 8, 8), metavar=('X', 'T', 'TX'), help='widths of z_x, z_t, z_tx (default 8 8 8)')
     t.add_argument('--batch-size', type=int, default=512, help='cells per step, over all processes (default 512)')
     t.add_argument('--nproc', type=int, default=1, help='train on N local processes with torch.distributed (Gloo on CPU, NCCL on GPU), through torchrun')

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['PLAIN_VAE', 'BLOCKS', 'SCHEDULES', 'FCR', 'seen_cells', 'control_level_features', 'redraws', 'cosine_lr',
-           'WeightAverage']
+           'WeightAverage', 'default_epochs']
 
 # %% ../nbs/05_train.ipynb #ec21d6af
 import contextlib, logging, math, sys, time, warnings
@@ -313,10 +313,20 @@ class WeightAverage:
         for a, s in zip(self.average, state['average']): a.copy_(s)
         self.steps = state['steps']
 
+# %% ../nbs/05_train.ipynb #a1f6499f
+def default_epochs(n_cells:int,          # training cells
+                   batch_size:int,       # cells per step (over all processes)
+                   epochs:int=300,       # the budget on data of ordinary size
+                   max_steps:int=20_000, # the most steps a default run takes
+                  )->int:                # the epochs `FCR.train` runs at most when `max_epochs` is not given
+    "FCR.train's default budget: `epochs`, or fewer on large data, so that a run takes at most about `max_steps` steps"
+    steps_per_epoch = math.ceil(n_cells / batch_size)
+    return int(min(epochs, max(1, math.ceil(max_steps / steps_per_epoch))))
+
 # %% ../nbs/05_train.ipynb #ecde0fa6
 @patch
 def train(self:FCR,
-          max_epochs:int=300,          # upper bound on epochs
+          max_epochs:int=None,         # upper bound on epochs (None: 300, fewer on large data, at most about 20,000 steps; `default_epochs`)
           batch_size:int=512,          # cells per mini-batch (global, over all processes)
           lr:float=1e-3,               # Adam learning rate (autoencoder and discriminators); with the cosine schedule, its peak
           lr_schedule:str='constant',  # 'constant', or 'cosine' (`cosine_lr`: warm-up, then a decay to zero at `max_epochs`)
@@ -340,8 +350,8 @@ def train(self:FCR,
     "Train with Adam, alternating discriminator and autoencoder steps, early stopping on a validation score"
     if self.adata is None: raise ValueError("This model has no training data (it was loaded without an AnnData). Use FCR.load(dir, adata) to attach the data first.")
     rank, n_proc = init_distributed()
-    if isinstance(max_epochs, bool) or not isinstance(max_epochs, (int, np.integer)) or max_epochs < 1:
-        raise ValueError(f"max_epochs must be a positive integer, got {max_epochs!r}.")
+    if max_epochs is not None and (isinstance(max_epochs, bool) or not isinstance(max_epochs, (int, np.integer)) or max_epochs < 1):
+        raise ValueError(f"max_epochs must be a positive integer (or None for the default budget), got {max_epochs!r}.")
     if monitor not in ('loss', 'nelbo'): raise ValueError(f"monitor={monitor!r} is not 'loss' or 'nelbo'.")
     if lr_schedule not in SCHEDULES: raise ValueError(f"lr_schedule={lr_schedule!r} is not one of {list(SCHEDULES)}.")
     if not 0 <= ema_decay < 1: raise ValueError(f"ema_decay={ema_decay!r} must be in [0, 1): 0 trains without the weight average, 0.99 (the default) averages about 100 steps.")
@@ -351,6 +361,7 @@ def train(self:FCR,
     dev = get_device(device)
     train_idx, val_idx = _split(self.adata, self.registry, validation_size, seed)
     if batch_size < n_proc: raise ValueError(f"batch_size={batch_size} is the global batch, shared by {n_proc} processes: make it at least {n_proc}.")
+    if max_epochs is None: max_epochs = default_epochs(len(train_idx), batch_size)
     params = dict(max_epochs=max_epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, early_stopping=early_stopping,
                   patience=patience, monitor=monitor, lr_schedule=lr_schedule, validation_size=validation_size, seed=seed, min_delta=min_delta, chunk_size=chunk_size,
                   chunks_per_window=chunks_per_window, mixed_precision=mixed_precision, align=align, ema_decay=ema_decay)
