@@ -36,17 +36,18 @@ class UsageError(Exception):
 def prepare_output(path:str|Path, # output folder (or file, with `is_file=True`)
                    force:bool=False, # allow writing into an existing, non-empty folder / over an existing file
                    is_file:bool=False, # the output is a single file
+                   create:bool=True, # create the folder (False: only check that it could be written)
                   )->Path:
     "Check an output path can be written without destroying anything, and create its folder"
     p = Path(path)
     if is_file:
         if p.exists() and not force: raise UsageError(f"The output file {p} already exists. Choose another path, or pass --force to replace it.")
-        p.parent.mkdir(parents=True, exist_ok=True)
+        if create: p.parent.mkdir(parents=True, exist_ok=True)
         return p
     if p.exists() and not p.is_dir(): raise UsageError(f"The output path {p} exists and is a file, not a folder. Choose another --out.")
     if p.exists() and any(p.iterdir()) and not force:
         raise UsageError(f"The output folder {p} already exists and is not empty. Choose another --out, or pass --force to write into it (files with the same names are replaced).")
-    p.mkdir(parents=True, exist_ok=True)
+    if create: p.mkdir(parents=True, exist_ok=True)
     return p
 
 # %% ../nbs/09_cli.ipynb #ba567c12
@@ -226,6 +227,36 @@ def score_unseen(model:FCR,          # a trained model
 # %% ../nbs/09_cli.ipynb #e1c6493c
 def _slug(text:str)->str: return re.sub(r'[^A-Za-z0-9]+', '_', text).strip('_')   # a file name from labels
 
+def _checked_training_run(data:str|Path,   # input .h5ad
+                         treatment_key:str, # obs column with the treatment
+                         covariate_keys:list, # obs column(s) with the covariates
+                         control_value:str='control', # the treatment value of control cells
+                         layer:str=None,    # layer with the expression (default: X)
+                         dose_key:str=None, # obs column with doses
+                         holdout:str=None,  # combinations to hold out, "t:x,..."
+                         epochs:int=None,   # maximum epochs (None: `FCR.train`'s default)
+                         n_latent:tuple=(8, 8, 8), # widths of z_x, z_t, z_tx
+                         seed:int=0,        # seed of the split
+                        )->tuple:           # (the data, registered and split; its design report; the held-out pairs; the untrained model)
+    "Read and check everything `fcr train` is given, before anything is written or any process is started"
+    if epochs is not None and epochs < 1: raise UsageError(f"--epochs must be at least 1, got {epochs}.")
+    adata = read_h5ad(data)
+    covariate_keys = list(covariate_keys)
+    for k in [treatment_key] + covariate_keys + ([dose_key] if dose_key else []):
+        if k not in adata.obs: raise UsageError(f"obs has no column {k!r}. Available columns: {list(adata.obs.columns)}.")
+    report = FCR.setup_anndata(adata, treatment_key, covariate_keys, control_value=control_value, layer=layer, dose_key=dose_key, n_latent_tx=n_latent[2])
+    pairs = parse_holdout(holdout)
+    x_lab = covariate_labels(adata.obs, covariate_keys)
+    levels, treatments = sorted(set(x_lab)), sorted(set(adata.obs[treatment_key].astype(str)))
+    for t, x in pairs:
+        if t not in treatments: raise UsageError(f"--holdout names treatment {t!r}, which is not in obs[{treatment_key!r}]. Known: {treatments[:20]}.")
+        if x not in levels: raise UsageError(f"--holdout names covariate {x!r}, which is not in the data. Known: {levels}.")
+    if 'fcr_split' in adata.obs and pairs:
+        raise UsageError("The data already has an obs['fcr_split'] column, so --holdout cannot write its split. Drop --holdout to train on that split, or remove the column from a copy of the file.")
+    groups = [tuple(x.split('|')) if len(covariate_keys) > 1 else x for _, x in pairs]
+    if 'fcr_split' not in adata.obs: add_split(adata, heldout=[(t, g) for (t, _), g in zip(pairs, groups)] or None, seed=seed, key='fcr_split')
+    return adata, report, pairs, FCR(adata, n_latent_x=n_latent[0], n_latent_t=n_latent[1], n_latent_tx=n_latent[2])
+
 def run_train(data:str|Path,          # input .h5ad
               treatment_key:str,      # obs column with the treatment
               covariate_keys:list,    # obs column(s) with the covariates
@@ -245,27 +276,12 @@ def run_train(data:str|Path,          # input .h5ad
              )->dict:                 # the metrics written to metrics.json ({} on processes other than 0)
     "Train FCR on an h5ad file and write the model, the data with latents, metrics, figures and a report"
     t_start = time.time()
-    if epochs is not None and epochs < 1: raise UsageError(f"--epochs must be at least 1, got {epochs}.")
     rank, n_proc = init_distributed()  # under torchrun: every process trains, process 0 writes
-    adata = read_h5ad(data)
     ckpt_dir = Path(out)/'checkpoint'
     if resume and not (ckpt_dir/'checkpoint.pt').exists():
         raise UsageError(f"--resume found no checkpoint in {ckpt_dir}: give the --out folder of the run to continue, or drop --resume to start afresh.")
+    adata, report, pairs, model = _checked_training_run(data, treatment_key, covariate_keys, control_value, layer, dose_key, holdout, epochs, n_latent, seed)
     covariate_keys = list(covariate_keys)
-    for k in [treatment_key] + covariate_keys + ([dose_key] if dose_key else []):
-        if k not in adata.obs: raise UsageError(f"obs has no column {k!r}. Available columns: {list(adata.obs.columns)}.")
-    report = FCR.setup_anndata(adata, treatment_key, covariate_keys, control_value=control_value, layer=layer, dose_key=dose_key, n_latent_tx=n_latent[2])
-    pairs = parse_holdout(holdout)
-    x_lab = covariate_labels(adata.obs, covariate_keys)
-    levels, treatments = sorted(set(x_lab)), sorted(set(adata.obs[treatment_key].astype(str)))
-    for t, x in pairs:
-        if t not in treatments: raise UsageError(f"--holdout names treatment {t!r}, which is not in obs[{treatment_key!r}]. Known: {treatments[:20]}.")
-        if x not in levels: raise UsageError(f"--holdout names covariate {x!r}, which is not in the data. Known: {levels}.")
-    if 'fcr_split' in adata.obs and pairs:
-        raise UsageError("The data already has an obs['fcr_split'] column, so --holdout cannot write its split. Drop --holdout to train on that split, or remove the column from a copy of the file.")
-    groups = [tuple(x.split('|')) if len(covariate_keys) > 1 else x for _, x in pairs]
-    if 'fcr_split' not in adata.obs: add_split(adata, heldout=[(t, g) for (t, _), g in zip(pairs, groups)] or None, seed=seed, key='fcr_split')
-    model = FCR(adata, n_latent_x=n_latent[0], n_latent_t=n_latent[1], n_latent_tx=n_latent[2])
     out = (Path(out) if resume else prepare_output(out, force)) if rank == 0 else Path(out)   # only now: input that fails its checks leaves no folder behind
     budget = {} if epochs is None else dict(max_epochs=epochs)
     if rank == 0: print(f"fcr train: {adata.n_obs:,} cells x {adata.n_vars:,} genes, {n_proc} process(es); {str(model).splitlines()[0]}", flush=True)
@@ -292,8 +308,8 @@ def run_train(data:str|Path,          # input .h5ad
         cf, profiles = score_unseen(model, adata, pairs, vae)
         metrics['counterfactual'] = cf.to_dict('records')
         r.heading('Held-out combinations').table(cf, caption='Predicted from each covariate\'s controls; compare FCR with the no-learning baselines and scGen\'s latent arithmetic on the top-50-gene R² and the Pearson correlation of shifts.' + _calibration_note(profiles))
-        for (t, x), p in list(profiles.items())[:4]:
-            r.figure(plot_response(p['control'], p['observed'], p['predictions'], title=f'{t} x {x}'), f'{t} x {x}: predicted vs observed shift; red: top 50 genes.', _slug(f'response {t} {x}'))
+        for k, ((t, x), p) in enumerate(list(profiles.items())[:4], 1):
+            r.figure(plot_response(p['control'], p['observed'], p['predictions'], title=f'{t} x {x}'), f'{t} x {x}: predicted vs observed shift; red: top 50 genes.', _slug(f'response {k} {t} {x}'))
     (out/'metrics.json').write_text(json.dumps(metrics, indent=2, default=str))
     r.heading('Reproduce').code(' '.join(sys.argv) if sys.argv and Path(sys.argv[0]).name == 'fcr' else f'fcr train {data} ...').code(json.dumps(environment(), indent=1))
     page = r.write(out)
@@ -314,10 +330,11 @@ def run_predict(model_dir:str|Path,   # a folder written by `fcr train` (its mod
     "Predict the expression of every cell of `data` under `treatment` with a saved model"
     t_start = time.time()
     model = _load_model(model_dir, read_h5ad(data))
-    out = prepare_output(out, force, is_file=True)   # after the input's checks, so a failure leaves no folder behind
+    out = prepare_output(out, force, is_file=True, create=False)   # checked now; its folder is made once the prediction succeeded
     if cell_eval is not None:   # treatments may be a comma-separated list; the group's controls and observed cells come from `data`
-        real_out = prepare_output(out.with_name(out.stem + '_real.h5ad'), force, is_file=True)
+        real_out = prepare_output(out.with_name(out.stem + '_real.h5ad'), force, is_file=True, create=False)
         pred, real = cell_eval_inputs(model, model.adata, [t.strip() for t in treatment.split(',')], cell_eval)
+        out.parent.mkdir(parents=True, exist_ok=True)
         pred.write_h5ad(out); real.write_h5ad(real_out)
         reg = model.registry
         print(f"fcr predict: done in {time.time() - t_start:.0f}s. Predicted and real cells of {cell_eval!r} written to {out} and {real_out}; score them with\n"
@@ -328,6 +345,7 @@ def run_predict(model_dir:str|Path,   # a folder written by `fcr train` (its mod
         key, sep, level = covariate.partition('=')
         covs = {key: level} if sep else {model.registry['covariate_keys'][0]: covariate}
     pred = model.predict_counterfactual(model.adata, treatment=treatment, covariates=covs, log_normalized=log_normalized)
+    out.parent.mkdir(parents=True, exist_ok=True)
     pred.write_h5ad(out)
     print(f"fcr predict: done in {time.time() - t_start:.0f}s. {pred.n_obs:,} cells under {treatment!r} ({pred.uns['fcr_counterfactual']['scale']}) written to {out}")
     return pred
@@ -440,8 +458,8 @@ def main(argv:list=None, # arguments (default: sys.argv[1:])
         if a.command == 'demo':
             run_demo(a.out, a.quick, a.epochs, a.cells_per_condition, a.seed, progress=not a.quiet, force=a.force)
         elif a.command == 'train' and a.nproc > 1 and 'WORLD_SIZE' not in os.environ:
-            read_h5ad(a.data)
-            if not a.resume: prepare_output(a.out, a.force)  # fail here, before starting processes
+            _checked_training_run(a.data, a.treatment_key, a.covariate_key, a.control_value, a.layer, a.dose_key, a.holdout, a.epochs, tuple(a.n_latent), a.seed)
+            if not a.resume: prepare_output(a.out, a.force, create=False)  # fail here, before starting processes; process 0 creates the folder
             return launch(sys.argv[1:] if argv is None else argv, a.nproc)
         elif a.command == 'train':
             run_train(a.data, a.treatment_key, a.covariate_key, a.out, a.control_value, a.layer, a.dose_key, a.holdout,

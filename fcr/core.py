@@ -29,12 +29,15 @@ def set_seed(seed:int=0, # the seed for Python, NumPy and torch (CPU and every G
 # %% ../nbs/00_core.ipynb #77d9ad98
 @contextlib.contextmanager
 def seeded_torch(seed:int,   # seed of torch's draws inside the block
-                 device=None, # a device whose CUDA generator is seeded and restored too (None or a CPU device: the CPU's only)
+                 device=None, # a CUDA device whose generator is seeded and restored too (None or a CPU device: the CPU's generator only)
                 ):
     "Inside the block torch draws from a stream seeded with `seed`; after it, the caller's stream goes on as if the block had not run"
     dev = None if device is None else torch.device(device)
-    with torch.random.fork_rng(devices=[dev] if dev is not None and dev.type == 'cuda' else []):
-        torch.manual_seed(seed)
+    cuda = [dev] if dev is not None and dev.type == 'cuda' else []
+    with torch.random.fork_rng(devices=cuda):   # saves and restores exactly the generators seeded below, no other device's
+        torch.default_generator.manual_seed(seed)
+        for d in cuda:
+            with torch.cuda.device(d): torch.cuda.manual_seed(seed)
         yield
 
 # %% ../nbs/00_core.ipynb #75b52c6d
@@ -119,21 +122,21 @@ def group_means(X,             # (cells, genes) log-normalised profiles, dense o
 # %% ../nbs/00_core.ipynb #fcb7b8c3
 def scan_matrix(X,                   # (cells, genes) dense, sparse or backed matrix
                 chunk_size:int=8192, # rows read at a time
-               )->dict:              # `lib` (float32 row sums), `nonfinite` and `negative` (bool per row), `is_integer`, and the counts `n_values` (finite non-zero) and `n_non_integer`
+               )->dict:              # `lib` (float32 row sums), `nonfinite` and `negative` (bool per row), `is_integer`, and the counts `nonzero_values` (finite non-zero) and `non_integer_values`
     "Row sums, non-finite and negative rows, and integer-ness of a matrix, in one chunked pass"
     n = X.shape[0]
     lib, rmin = np.empty(n, np.float64), np.empty(n, np.float64)
-    n_values = n_non_integer = 0
+    nonzero_values = non_integer_values = 0
     for s in range(0, n, chunk_size):
         c = X[s:s + chunk_size]
         vals = c.data if sp.issparse(c) else np.asarray(c)
         lib[s:s + chunk_size] = np.asarray(c.sum(1), dtype=np.float64).ravel()
         rmin[s:s + chunk_size] = c.min(1).toarray().ravel() if sp.issparse(c) else np.asarray(c).min(1)
         finite = vals[np.isfinite(vals)]
-        n_values += np.count_nonzero(finite)
-        n_non_integer += np.count_nonzero(np.mod(finite, 1))
-    return dict(lib=lib.astype(np.float32), nonfinite=~np.isfinite(lib), negative=rmin < 0, is_integer=n_non_integer == 0,
-                n_values=int(n_values), n_non_integer=int(n_non_integer))
+        nonzero_values += np.count_nonzero(finite)
+        non_integer_values += np.count_nonzero(np.mod(finite, 1))
+    return dict(lib=lib.astype(np.float32), nonfinite=~np.isfinite(lib), negative=rmin < 0, is_integer=non_integer_values == 0,
+                nonzero_values=int(nonzero_values), non_integer_values=int(non_integer_values))
 
 # %% ../nbs/00_core.ipynb #c0e0a003
 def check_values(stats:dict, # `scan_matrix` of the matrix

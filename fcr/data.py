@@ -240,7 +240,7 @@ def setup_anndata(adata:ad.AnnData,         # cells x genes; only adata.uns['fcr
         if bad: raise ValueError(f"obs[{split_key!r}] has values {bad} outside {list(SPLITS)}. Make the split with fcr.loader.add_split, or rename the values.")
     stats = scan_matrix(adata.X if layer is None else adata.layers[layer])
     check_values(stats, 'adata.X' if layer is None else f'layer {layer!r}')
-    reg.update(is_counts=stats['is_integer'], non_integer_values=stats['n_non_integer'], nonzero_values=stats['n_values'],
+    reg.update(is_counts=stats['is_integer'], non_integer_values=stats['non_integer_values'], nonzero_values=stats['nonzero_values'],
                var_names=adata.var_names.astype(str).tolist(), n_cells=int(adata.n_obs))
     if likelihood is not None: require_counts(reg['is_counts'], likelihood)
     c_index = {c: i for i, c in enumerate(reg['conditions'])}

@@ -150,14 +150,14 @@ def _cells(self:FCR, adata=None, chunk:int=4096):
     X = adata.X if reg['layer'] is None else adata.layers[reg['layer']]
     enc = encode_cells(adata, reg)
     likelihood = self.module.likelihood
-    counts_to_check = likelihood != 'normal' and adata is not self.adata   # setup_anndata checked the training cells' values
+    counts = likelihood != 'normal'
     for s in range(0, adata.n_obs, chunk):  # one read of each chunk: values checked, library sizes summed, then encoded
         e = min(s + chunk, adata.n_obs)
         y = to_dense(X[s:e])
         lib = y.sum(1, dtype=np.float64)
         for bad, problem, fix in ((~np.isfinite(lib), 'NaN or infinite values', 'Remove or fix them first.'),   # a row sums to NaN or inf exactly when it holds one
                                   ((y < 0).any(1), 'negative values', 'Expression is never negative: pass the kind of values the model was trained on.'),
-                                  ((y != np.floor(y)).any(1) if counts_to_check else np.zeros(e - s, bool), 'non-integer values',
+                                  ((y != np.floor(y)).any(1) if counts else np.zeros(e - s, bool), 'non-integer values',
                                    f"This model's likelihood ({likelihood!r}) reads raw counts: pass counts, not normalised or log-transformed values.")):
             if bad.any(): raise ValueError(f"The expression has {problem} in cell {adata.obs_names[s + bad.argmax()]!r}{f' and {int(bad.sum()) - 1} more in rows {s}..{e - 1}' if bad.sum() > 1 else ''}. {fix}")
         lib = lib.astype(np.float32)  # library sizes, stored as float32 like `scan_matrix`'s
@@ -319,14 +319,15 @@ def default_epochs(n_cells:int,          # training cells
                    epochs:int=300,       # the budget on data of ordinary size
                    max_steps:int=20_000, # the most steps a default run takes
                   )->int:                # the epochs `FCR.train` runs at most when `max_epochs` is not given
-    "FCR.train's default budget: `epochs`, or fewer on large data, so that a run takes at most about `max_steps` steps"
+    "FCR.train's default budget: `epochs`, or fewer on large data, so that a run takes at most `max_steps` steps (one epoch when a single epoch is longer)"
+    if n_cells < 1 or batch_size < 1: raise ValueError(f"default_epochs needs at least one training cell and a positive batch size, got n_cells={n_cells}, batch_size={batch_size}.")
     steps_per_epoch = math.ceil(n_cells / batch_size)
-    return int(min(epochs, max(1, math.ceil(max_steps / steps_per_epoch))))
+    return int(min(epochs, max(1, max_steps // steps_per_epoch)))
 
 # %% ../nbs/05_train.ipynb #ecde0fa6
 @patch
 def train(self:FCR,
-          max_epochs:int=None,         # upper bound on epochs (None: 300, fewer on large data, at most about 20,000 steps; `default_epochs`)
+          max_epochs:int=None,         # upper bound on epochs (None: 300, fewer on large data: at most 20,000 steps, `default_epochs`)
           batch_size:int=512,          # cells per mini-batch (global, over all processes)
           lr:float=1e-3,               # Adam learning rate (autoencoder and discriminators); with the cosine schedule, its peak
           lr_schedule:str='constant',  # 'constant', or 'cosine' (`cosine_lr`: warm-up, then a decay to zero at `max_epochs`)
@@ -375,7 +376,9 @@ def train(self:FCR,
     ckpt = Path(checkpoint_dir)/'checkpoint.pt' if checkpoint_dir is not None else None
     if ckpt is not None and ckpt.exists():
         c = torch.load(ckpt, map_location=dev, weights_only=True)
-        if c['params'] != params: raise ValueError(f"{ckpt} was written with other training arguments {c['params']}; resume with the same ones, or use a new checkpoint_dir.")
+        if c['params'] != params:
+            changed = ', '.join(f"{k}={c['params'].get(k)!r} (now {params.get(k)!r})" for k in sorted(set(c['params']) | set(params)) if c['params'].get(k) != params.get(k))
+            raise ValueError(f"{ckpt} was written with other training arguments: {changed}. Resume with the same ones, or use a new checkpoint_dir.")
         mod.load_state_dict(c['module']); opt_ae.load_state_dict(c['opt_ae']); opt_d.load_state_dict(c['opt_d'])
         rows, start, best, best_state, bad = c['rows'], c['epoch'] + 1, c['best'], c['best_state'], c['bad']
         torch.set_rng_state(c['rng'])
