@@ -227,18 +227,8 @@ def score_unseen(model:FCR,          # a trained model
 # %% ../nbs/09_cli.ipynb #e1c6493c
 def _slug(text:str)->str: return re.sub(r'[^A-Za-z0-9]+', '_', text).strip('_')   # a file name from labels
 
-def _checked_training_run(data:str|Path,   # input .h5ad
-                         treatment_key:str, # obs column with the treatment
-                         covariate_keys:list, # obs column(s) with the covariates
-                         control_value:str='control', # the treatment value of control cells
-                         layer:str=None,    # layer with the expression (default: X)
-                         dose_key:str=None, # obs column with doses
-                         holdout:str=None,  # combinations to hold out, "t:x,..."
-                         epochs:int=None,   # maximum epochs (None: `FCR.train`'s default)
-                         n_latent:tuple=(8, 8, 8), # widths of z_x, z_t, z_tx
-                         seed:int=0,        # seed of the split
-                        )->tuple:           # (the data, registered and split; its design report; the held-out pairs; the untrained model)
-    "Read and check everything `fcr train` is given, before anything is written or any process is started"
+def _checked_training_run(data, treatment_key, covariate_keys, control_value, layer, dose_key, holdout, epochs, n_latent, seed)->tuple:
+    "`run_train`'s arguments read and checked before anything is written or any process started: (the data, registered and split; its design report; the held-out pairs; the untrained model)"
     if epochs is not None and epochs < 1: raise UsageError(f"--epochs must be at least 1, got {epochs}.")
     adata = read_h5ad(data)
     covariate_keys = list(covariate_keys)
