@@ -24,7 +24,7 @@ from .distributed import init_distributed, close_distributed
 from .data import sufficient_variability
 from .loader import add_split
 from .metrics import mcc, leakage_matrix, largest_off_diagonal
-from .response import counterfactual_table, covariate_labels, cell_eval_inputs
+from .response import counterfactual_table, covariate_labels, condition_labels, cell_eval_inputs
 from .plotting import plot_blocks, plot_history, plot_heatmap, plot_response
 from .report import Report
 
@@ -218,7 +218,7 @@ def score_unseen(model:FCR,          # a trained model
                 )->tuple:            # `counterfactual_table`'s (scores, profiles)
     "The prediction table of unseen combinations, as `fcr train` and `fcr evaluate` both report it"
     reg = model.registry
-    t_lab, x_lab = adata.obs[reg['treatment_key']].astype(str).to_numpy(), covariate_labels(adata.obs, reg['covariate_keys'])
+    t_lab, x_lab = condition_labels(adata.obs[reg['treatment_key']], reg), covariate_labels(adata.obs, reg['covariate_keys'])
     seen = [(c[0], '|'.join(c[1:])) for c in model.seen_combinations]   # a few combinations; the cells are matched in one vectorised lookup
     seen_rows = pd.MultiIndex.from_arrays([t_lab, x_lab]).isin(seen)
     references = {} if reference_vae is None else {'latent arithmetic': LatentArithmetic(reference_vae, adata[seen_rows])}
@@ -244,7 +244,8 @@ def _checked_training_run(data, treatment_key, covariate_keys, control_value, la
     if 'fcr_split' in adata.obs and pairs:
         raise UsageError("The data already has an obs['fcr_split'] column, so --holdout cannot write its split. Drop --holdout to train on that split, or remove the column from a copy of the file.")
     groups = [tuple(x.split('|')) if len(covariate_keys) > 1 else x for _, x in pairs]
-    if 'fcr_split' not in adata.obs: add_split(adata, heldout=[(t, g) for (t, _), g in zip(pairs, groups)] or None, seed=seed, key='fcr_split')
+    if 'fcr_split' not in adata.obs:   # every cell not held out trains or validates: none is set aside as an unused test split
+        add_split(adata, fractions=(0.9, 0.1, 0.0), heldout=[(t, g) for (t, _), g in zip(pairs, groups)] or None, seed=seed, key='fcr_split')
     return adata, report, pairs, FCR(adata, n_latent_x=n_latent[0], n_latent_t=n_latent[1], n_latent_tx=n_latent[2])
 
 def run_train(data:str|Path,          # input .h5ad
@@ -361,7 +362,7 @@ def run_evaluate(model_dir:str|Path, # a folder written by `fcr train`
     model = _load_model(model_dir, adata)
     out = prepare_output(out, force)   # after the input's checks, so a failure leaves no folder behind
     reg = model.registry
-    t_lab, x_lab = adata.obs[reg['treatment_key']].astype(str).to_numpy(), covariate_labels(adata.obs, reg['covariate_keys'])
+    t_lab, x_lab = condition_labels(adata.obs[reg['treatment_key']], reg), covariate_labels(adata.obs, reg['covariate_keys'])   # 'B+A' is the model's 'A+B'
     seen = {(c[0], '|'.join(c[1:])) for c in map(tuple, model.seen_combinations)}
     with_controls = set(x_lab[t_lab == reg['control_value']])  # covariate groups that have controls to predict from
     unseen = [p for p in sorted(set(zip(t_lab, x_lab))) if p[0] != reg['control_value'] and p not in seen and p[1] in with_controls][:max_combinations]

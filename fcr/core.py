@@ -102,7 +102,7 @@ def log_normalize(counts, # (cells, genes) counts or count-like means, dense or 
                   target_sum:float=1e4, # total each cell is scaled to
                  )->np.ndarray:         # (cells, genes) log1p(counts / total * target_sum)
     "Library-size normalise counts and take log1p, the scale on which responses are compared"
-    X = counts.toarray() if sp.issparse(counts) else np.asarray(counts, dtype=np.float64)
+    X = np.asarray(counts.toarray() if sp.issparse(counts) else counts, dtype=np.float64)   # float64 either way: sparse and dense input give the same numbers
     if np.any(X < 0) or not np.all(np.isfinite(X)):
         raise ValueError("log_normalize needs finite, non-negative counts; got negative or non-finite values. Pass raw counts, not log-normalised data.")
     total = X.sum(1, keepdims=True)

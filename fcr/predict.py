@@ -85,9 +85,11 @@ def predict_counterfactual(self:FCR,
     if treatment is None: raise ValueError(f"Pass treatment=..., one of {reg['treatments']} (or a combination 'A{reg['combination_sep']}B', or {reg['control_value']!r}).")
     if (sample_counts or log_normalized) and mod.likelihood == 'normal':
         raise ValueError("sample_counts=True and log_normalized=True need a count likelihood ('nb' or 'zinb'); this model's predictions are already on the data's log-normalised scale.")
+    if library_size is not None and not library_size > 0: raise ValueError(f"library_size must be positive (the counts each cell is scaled to), got {library_size!r}.")
     if n_samples < 1: raise ValueError(f"n_samples must be >= 1, got {n_samples}.")
     if unseen not in ('additive', 'network'): raise ValueError(f"unseen must be 'additive' or 'network', got {unseen!r}.")
     src = self.adata if adata_source is None else adata_source
+    if src is None: raise ValueError("Pass adata_source, the cells to transform: this model was loaded without data (FCR.load(dir, adata) attaches them).")
     if src is not self.adata: check_compatible(src, reg)
     covariates = dict(covariates or {})
     for k, v in covariates.items():

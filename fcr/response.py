@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['top_shift_genes', 'response_scores', 'rank_degs', 'e_distance', 'context_weighted_shift', 'baseline_predictions',
-           'covariate_labels', 'counterfactual_table', 'cell_eval_inputs']
+           'covariate_labels', 'condition_labels', 'scored_expression', 'counterfactual_table', 'cell_eval_inputs']
 
 # %% ../nbs/06b_response.ipynb #c2e1d004
 import numpy as np
@@ -16,6 +16,8 @@ import anndata as ad
 import scanpy as sc
 from .core import group_means, log_normalize   # log_normalize lives in 00_core; fcr.response.log_normalize keeps working
 from .metrics import as_2d
+from .data import parse_treatments
+from .loader import to_dense
 
 # %% ../nbs/06b_response.ipynb #128c74bf
 def _r2(y, yhat):
@@ -149,6 +151,22 @@ def covariate_labels(obs:pd.DataFrame, # cell annotations
     "One label per cell for the combined covariates, e.g. 'line0' or 'line0|batch1': the form combinations are named by"
     return obs[keys].astype(str).agg('|'.join, axis=1).to_numpy()
 
+# %% ../nbs/06b_response.ipynb #1612d221
+def condition_labels(labels,      # treatment labels, one per cell (or per query)
+                     reg:dict,    # the model's registry
+                    )->np.ndarray: # (n,) str: each label's condition, as the registry names it
+    "Treatment labels as the registry names conditions: combination parts sorted ('B+A' is 'A+B'), spaces trimmed, the control as its registered value"
+    table, codes = parse_treatments(labels, None, reg['control_value'], reg['combination_sep'])
+    return table.condition.to_numpy(dtype=str)[codes]
+
+def scored_expression(adata:ad.AnnData, # cells with the registered expression
+                      reg:dict,         # the model's registry
+                      counts:bool,      # whether the model's likelihood reads counts
+                     )->np.ndarray:     # (cells, genes) float64 on the scale predictions are scored on
+    "The expression on the scoring scale: counts log-normalised; a Normal model's data as they are, already on that scale"
+    expression = adata.layers[reg['layer']] if reg['layer'] else adata.X
+    return log_normalize(expression) if counts else np.asarray(to_dense(expression), dtype=np.float64)
+
 # %% ../nbs/06b_response.ipynb #539cc100
 def _pca_basis(X, n_pcs):
     "Mean and top principal axes of X"
@@ -176,13 +194,14 @@ def counterfactual_table(model,             # a trained `fcr.FCR` (anything with
     if len({m.module.likelihood for m in models}) > 1:
         raise ValueError(f"The ensemble mixes likelihoods {sorted({m.module.likelihood for m in models})}: its members' predictions are on different scales. Train every member with the same likelihood.")
     tkey, ckeys, ctrl = reg['treatment_key'], reg['covariate_keys'], reg['control_value']
-    t_lab, x_lab = adata.obs[tkey].astype(str).to_numpy(), covariate_labels(adata.obs, ckeys)
-    X = log_normalize(adata.layers[reg['layer']] if reg['layer'] else adata.X)
+    t_lab, x_lab = condition_labels(adata.obs[tkey], reg), covariate_labels(adata.obs, ckeys)
+    combinations = [(condition_labels([t], reg)[0], x) for t, x in combinations]
+    counts = models[0].module.likelihood != 'normal'
+    X = scored_expression(adata, reg, counts)
     in_combo = np.zeros(adata.n_obs, bool)
     for t, x in combinations: in_combo |= (t_lab == t) & (x_lab == x)
     learn = ~in_combo if train_mask is None else np.asarray(train_mask) & ~in_combo
     X_learn, t_learn, x_learn = X[learn], t_lab[learn], x_lab[learn]  # what the baselines may see, copied once
-    counts = models[0].module.likelihood != 'normal'
     def predicted_cells(m, source, t, seed, **kw):   # log-normalised cells, and the weight of FCR's calibration (`predict_counterfactual`; 0 for models without one)
         pred = m.predict_counterfactual(source, treatment=t, log_normalized=counts, seed=seed, **kw)
         return np.asarray(pred.X, dtype=np.float64), pred.uns.get('fcr_counterfactual', {}).get('calibration_weight', 0.0)
@@ -216,17 +235,19 @@ def cell_eval_inputs(model,              # a trained `fcr.FCR` (anything with `r
     "A predicted and a real AnnData in the form cell-eval scores: one covariate group's controls, and its cells under each treatment"
     reg = model.registry
     tkey, ctrl = reg['treatment_key'], reg['control_value']
-    t_lab, x_lab = adata.obs[tkey].astype(str).to_numpy(), covariate_labels(adata.obs, reg['covariate_keys'])
+    t_lab, x_lab = condition_labels(adata.obs[tkey], reg), covariate_labels(adata.obs, reg['covariate_keys'])
+    treatments = condition_labels(list(treatments), reg).tolist()
     controls = (t_lab == ctrl) & (x_lab == covariate)
     if not controls.any(): raise ValueError(f"No control cells for {covariate!r}; covariate groups with controls: {sorted(set(x_lab[t_lab == ctrl]))[:10]}.")
     missing = [t for t in treatments if not ((t_lab == t) & (x_lab == covariate)).any()]
     if missing: raise ValueError(f"No observed cells of {missing} in {covariate!r}: cell-eval needs the real cells of every predicted treatment.")
     keep = controls | ((x_lab == covariate) & np.isin(t_lab, list(treatments)))
-    X = log_normalize(adata.layers[reg['layer']] if reg['layer'] else adata.X)
+    counts = model.module.likelihood != 'normal'
+    X = scored_expression(adata, reg, counts)
     var = pd.DataFrame(index=adata.var_names.copy())
     real = ad.AnnData(X[keep].astype(np.float32), obs=pd.DataFrame({tkey: t_lab[keep]}, index=adata.obs_names[keep].copy()), var=var)
     source = adata[controls]
-    predicted = [np.asarray(model.predict_counterfactual(source, treatment=t, log_normalized=True, seed=seed + i).X) for i, t in enumerate(treatments)]
+    predicted = [np.asarray(model.predict_counterfactual(source, treatment=t, log_normalized=counts, seed=seed + i).X) for i, t in enumerate(treatments)]
     groups = [ctrl] + list(treatments)
     obs = pd.DataFrame({tkey: np.repeat(groups, source.n_obs)}, index=[f'{t}:{n}' for t in groups for n in source.obs_names])
     return ad.AnnData(np.vstack([X[controls]] + predicted).astype(np.float32), obs=obs, var=var.copy()), real

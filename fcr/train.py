@@ -353,6 +353,9 @@ def train(self:FCR,
     rank, n_proc = init_distributed()
     if max_epochs is not None and (isinstance(max_epochs, bool) or not isinstance(max_epochs, (int, np.integer)) or max_epochs < 1):
         raise ValueError(f"max_epochs must be a positive integer (or None for the default budget), got {max_epochs!r}.")
+    for name, value in (('patience', patience), ('checkpoint_every', checkpoint_every), ('chunk_size', 1 if chunk_size is None else chunk_size)):
+        if value < 1: raise ValueError(f"{name} must be at least 1, got {value!r}.")
+    if not 0 <= validation_size < 1: raise ValueError(f"validation_size must be in [0, 1), the share of training cells held out for validation; got {validation_size!r}.")
     if monitor not in ('loss', 'nelbo'): raise ValueError(f"monitor={monitor!r} is not 'loss' or 'nelbo'.")
     if lr_schedule not in SCHEDULES: raise ValueError(f"lr_schedule={lr_schedule!r} is not one of {list(SCHEDULES)}.")
     if not 0 <= ema_decay < 1: raise ValueError(f"ema_decay={ema_decay!r} must be in [0, 1): 0 trains without the weight average, 0.99 (the default) averages about 100 steps.")
@@ -374,8 +377,13 @@ def train(self:FCR,
     rows, start, best, best_state, bad = [], 0, math.inf, None, 0
     average = WeightAverage(mod, ema_decay) if ema_decay > 0 else None
     ckpt = Path(checkpoint_dir)/'checkpoint.pt' if checkpoint_dir is not None else None
+    fingerprint = dict(n_cells=int(self.adata.n_obs), n_genes=int(self.adata.n_vars), total_counts=float(ds.lib.sum(dtype=np.float64)),
+                       model=self._module_args())   # what a checkpoint was written for: resuming on anything else would return that run
     if ckpt is not None and ckpt.exists():
         c = torch.load(ckpt, map_location=dev, weights_only=True)
+        if c.get('data', fingerprint) != fingerprint:
+            raise ValueError(f"{ckpt} was written for another model or other data ({c['data']['n_cells']:,} cells of {c['data']['n_genes']:,} genes then, "
+                             f"{fingerprint['n_cells']:,} of {fingerprint['n_genes']:,} now). Use a new checkpoint_dir.")
         if c['params'] != params:
             changed = ', '.join(f"{k}={c['params'].get(k)!r} (now {params.get(k)!r})" for k in sorted(set(c['params']) | set(params)) if c['params'].get(k) != params.get(k))
             raise ValueError(f"{ckpt} was written with other training arguments: {changed}. Resume with the same ones, or use a new checkpoint_dir.")
@@ -423,7 +431,7 @@ def train(self:FCR,
             _log.info(f"{name} epoch {epoch + 1}/{max_epochs}: loss {row['train_loss']:.2f}, validation {monitor} {score:.2f}, best {best:.2f}" + (" (early stop)" if stopped else ""))
         if ckpt is not None and rank == 0 and ((epoch + 1) % checkpoint_every == 0 or stopped or epoch == max_epochs - 1):
             ckpt.parent.mkdir(parents=True, exist_ok=True)
-            torch.save(dict(params=params, module=mod.state_dict(), opt_ae=opt_ae.state_dict(), opt_d=opt_d.state_dict(), rows=rows,
+            torch.save(dict(params=params, data=fingerprint, module=mod.state_dict(), opt_ae=opt_ae.state_dict(), opt_d=opt_d.state_dict(), rows=rows,
                             epoch=epoch, best=best, best_state=best_state, bad=bad, rng=torch.get_rng_state(), stopped=stopped,
                             average=average.state_dict() if average is not None else None), ckpt.with_suffix('.tmp'))
             ckpt.with_suffix('.tmp').replace(ckpt)   # a run killed while writing leaves the previous checkpoint whole
