@@ -134,7 +134,7 @@ def scan_matrix(X,                   # (cells, genes) dense, sparse or backed ma
         rmin[s:s + chunk_size] = c.min(1).toarray().ravel() if sp.issparse(c) else np.asarray(c).min(1)
         finite = vals[np.isfinite(vals)]
         nonzero_values += np.count_nonzero(finite)
-        non_integer_values += np.count_nonzero(np.mod(finite, 1))
+        non_integer_values += np.count_nonzero(finite != np.floor(finite))   # a comparison: np.mod takes eight times as long
     return dict(lib=lib.astype(np.float32), nonfinite=~np.isfinite(lib), negative=rmin < 0, is_integer=non_integer_values == 0,
                 nonzero_values=int(nonzero_values), non_integer_values=int(non_integer_values))
 

@@ -195,7 +195,7 @@ def counterfactual_table(model,             # a trained `fcr.FCR` (anything with
         raise ValueError(f"The ensemble mixes likelihoods {sorted({m.module.likelihood for m in models})}: its members' predictions are on different scales. Train every member with the same likelihood.")
     tkey, ckeys, ctrl = reg['treatment_key'], reg['covariate_keys'], reg['control_value']
     t_lab, x_lab = condition_labels(adata.obs[tkey], reg), covariate_labels(adata.obs, ckeys)
-    combinations = [(condition_labels([t], reg)[0], x) for t, x in combinations]
+    combinations = list(zip(condition_labels([t for t, _ in combinations], reg), [x for _, x in combinations]))
     counts = models[0].module.likelihood != 'normal'
     X = scored_expression(adata, reg, counts)
     in_combo = np.zeros(adata.n_obs, bool)
