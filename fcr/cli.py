@@ -7,7 +7,8 @@ __all__ = ['UsageError', 'prepare_output', 'read_h5ad', 'environment', 'run_demo
            'run_predict', 'run_evaluate', 'launch', 'main']
 
 # %% ../nbs/09_cli.ipynb #004f7cc0
-import argparse, json, logging, os, platform, re, shutil, subprocess, sys, time
+import argparse, json, logging, os, platform, re, shlex, shutil, subprocess, sys, time
+from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 import numpy as np
@@ -100,16 +101,29 @@ def _verdicts(ident:pd.DataFrame, leak:pd.DataFrame, oracle:pd.DataFrame, cf:pd.
     leak_v = (f"**The blocks {'stay apart' if apart else 'leak'}.** Each learned block predicts its own true block with R² of at least {diag:.2f}; "
               f"the most any predicts another's is {off:.2f}. The true blocks predict each other up to {o_off:.2f} (z_x and z_tx both depend on the cell line), "
               f"and no learned entry exceeds the true blocks' own by more than {max(excess, 0):.2f}.")
+    return dict(identifiability=ident_v, leakage=leak_v, prediction=_prediction_verdict(cf, combo))
+
+def _prediction_verdict(cf:pd.DataFrame, # `counterfactual_table` rows of one combination
+                        combo:str,       # its name, for the sentence
+                       )->str:
+    "One sentence: does FCR's prediction of a combination beat every reference on both informative scores"
     s = cf.set_index('method')
     def beats(other): return all(s.loc['FCR', k] > s.loc[other, k] for k in ('r2_top_deg', 'pearson_delta'))
     refs = [m for m in ('additive shift', 'context-weighted shift', 'latent arithmetic') if m in s.index]
     won = [m for m in refs if beats(m)]
     score = lambda m: f"{s.loc[m, 'r2_top_deg']:.2f} / " + ('–' if pd.isna(s.loc[m, 'pearson_delta']) else f"{s.loc[m, 'pearson_delta']:.2f}")
-    pred_v = (f"**FCR's prediction of {combo} {'beats' if len(won) == len(refs) else 'does not beat'} the "
-              f"{_listed(refs if len(won) in (0, len(refs)) else [m for m in refs if m not in won])}** "
-              f"(top-50-DEG R² / Pearson Δ: FCR {score('FCR')}, " + ', '.join(f"{m} {score(m)}" for m in refs + ['control mean']) + ")"
-              + ("." if len(won) == len(refs) else "; treat it as no better than the best of those references here."))
-    return dict(identifiability=ident_v, leakage=leak_v, prediction=pred_v)
+    return (f"**FCR's prediction of {combo} {'beats' if len(won) == len(refs) else 'does not beat'} the "
+            f"{_listed(refs if len(won) in (0, len(refs)) else [m for m in refs if m not in won])}** "
+            f"(top-50-DEG R² / Pearson Δ: FCR {score('FCR')}, " + ', '.join(f"{m} {score(m)}" for m in refs + ['control mean']) + ")"
+            + ("." if len(won) == len(refs) else "; treat it as no better than the best of those references here."))
+
+def _still_improving(name:str, model)->list:
+    "A warning when a model used its whole epoch budget while its monitored validation score was still improving"
+    h, p = model.history, model.train_params
+    best = int(h[f"val_{p['monitor']}"].idxmin())
+    if len(h) < p['max_epochs'] or best < len(h) - p['patience']: return []
+    return [f"{name} stopped at the {p['max_epochs']}-epoch cap while still improving (best epoch {best}): its figures may rise with --epochs."]
+
 
 def run_demo(out:str|Path='fcr_demo', # output folder
              quick:bool=False,        # fewer cells and epochs: well under a minute
@@ -154,10 +168,7 @@ def run_demo(out:str|Path='fcr_demo', # output folder
     design = sufficient_variability(train.obs['condition'].astype(str).to_numpy(), dims['n_latent_tx'])
     verdict = _verdicts(ident, leak, oracle, cf, 'drug1 × line0')
     warnings = [f"The design check fails: {design['n_conditions']} conditions, {design['n_required']} needed for d_tx = {dims['n_latent_tx']}."] if not design['passes'] else []
-    for name, m in (('FCR', model), ('The plain VAE', vae)):
-        h = m.history
-        if len(h) >= epochs and int(h['val_loss'].idxmin()) >= len(h) - m.train_params['patience']:
-            warnings.append(f"{name} stopped at the {epochs}-epoch cap while still improving (best epoch {int(h['val_loss'].idxmin())}): its figures may rise with --epochs.")
+    warnings += _still_improving('FCR', model) + _still_improving('The plain VAE', vae)
     if 'did not' in verdict['identifiability'] or 'leak' in verdict['leakage']: warnings.append("Identifiability is short of its target here: read z_tx as partly mixed with the other blocks.")
     metrics = {'command': 'demo', 'identifiability': ident.to_dict('records'), 'leakage_matrix': leak.to_dict(), 'oracle_matrix': oracle.to_dict(),
                'counterfactual': cf.to_dict('records'), 'verdicts': verdict, 'warnings': warnings,
@@ -234,18 +245,20 @@ def _checked_training_run(data, treatment_key, covariate_keys, control_value, la
     covariate_keys = list(covariate_keys)
     for k in [treatment_key] + covariate_keys + ([dose_key] if dose_key else []):
         if k not in adata.obs: raise UsageError(f"obs has no column {k!r}. Available columns: {list(adata.obs.columns)}.")
-    report = FCR.setup_anndata(adata, treatment_key, covariate_keys, control_value=control_value, layer=layer, dose_key=dose_key, n_latent_tx=n_latent[2])
     pairs = parse_holdout(holdout)
+    if 'fcr_split' in adata.obs and pairs:
+        raise UsageError("The data already has an obs['fcr_split'] column, so --holdout cannot write its split. Drop --holdout to train on that split, or remove the column from a copy of the file.")
+    register = partial(FCR.setup_anndata, adata, treatment_key, covariate_keys, control_value=control_value, layer=layer, dose_key=dose_key, n_latent_tx=n_latent[2])
+    report = register(split_key='fcr_split' if 'fcr_split' in adata.obs else None)   # a split the file brings is the one trained on
     x_lab = covariate_labels(adata.obs, covariate_keys)
     levels, treatments = sorted(set(x_lab)), sorted(set(adata.obs[treatment_key].astype(str)))
     for t, x in pairs:
         if t not in treatments: raise UsageError(f"--holdout names treatment {t!r}, which is not in obs[{treatment_key!r}]. Known: {treatments[:20]}.")
         if x not in levels: raise UsageError(f"--holdout names covariate {x!r}, which is not in the data. Known: {levels}.")
-    if 'fcr_split' in adata.obs and pairs:
-        raise UsageError("The data already has an obs['fcr_split'] column, so --holdout cannot write its split. Drop --holdout to train on that split, or remove the column from a copy of the file.")
     groups = [tuple(x.split('|')) if len(covariate_keys) > 1 else x for _, x in pairs]
     if 'fcr_split' not in adata.obs:   # every cell not held out trains or validates: none is set aside as an unused test split
         add_split(adata, fractions=(0.9, 0.1, 0.0), heldout=[(t, g) for (t, _), g in zip(pairs, groups)] or None, seed=seed, key='fcr_split')
+        report = register(split_key='fcr_split')   # the design the model trains on: held-out combinations are not counted
     return adata, report, pairs, FCR(adata, n_latent_x=n_latent[0], n_latent_t=n_latent[1], n_latent_tx=n_latent[2])
 
 def run_train(data:str|Path,          # input .h5ad
@@ -290,19 +303,34 @@ def run_train(data:str|Path,          # input .h5ad
     adata.write_h5ad(out/'adata_with_latents.h5ad')
     metrics = {'command': 'train', 'data': str(data), 'design': str(report), 'epochs_run': len(model.history),
                'best_validation_loss': float(model.history['val_loss'].min()), 'environment': environment()}
+    if pairs:
+        cf, profiles = score_unseen(model, adata, pairs, vae)
+        metrics['counterfactual'] = cf.to_dict('records')
+    design, h, tp = report.variability, model.history, model.train_params
+    monitored = h[f"val_{tp['monitor']}"]
+    capped = _still_improving('FCR', model) + (_still_improving('The plain VAE', vae) if pairs else [])
+    verdicts = [f"**The design {'passes' if design['passes'] else 'fails'} the identifiability check**: {design['n_conditions']} (t, x) combinations in training, "
+                f"at least 2·d_tx + 1 = {design['n_required']} needed for d_tx = {n_latent[2]}" + ("." if design['passes'] else
+                f"; z_tx is not identifiable component-wise here. Use --n-latent {n_latent[0]} {n_latent[1]} {max(1, report.max_n_latent_tx)}."),
+                f"**FCR {'did not converge' if capped else 'converged'}**: best validation {tp['monitor']} at epoch {int(monitored.idxmin())} "
+                f"of {len(h)} (budget {tp['max_epochs']})." + ''.join(f" {c}" for c in capped)]
+    if pairs: verdicts += [_prediction_verdict(cf[(cf.treatment == t) & (cf.covariate == x)], f'{t} × {x}') for t, x in profiles]
+    metrics['verdicts'] = verdicts
     r = Report(f'fcr train: {Path(data).name}')
+    r.heading('Conclusions').bullets(verdicts)
     r.heading('Data and design').code(str(report))
     r.heading('Training').figure(plot_history(model.history), 'Loss terms per epoch, training and validation.', 'history')
     lat = model.get_latent_blocks(adata)
     r.heading('Latent blocks').figure(plot_blocks(lat, {k: adata.obs[k] for k in covariate_keys[:1] + [treatment_key]}), 'z_x should separate the covariate, z_t the treatment.', 'blocks')
     if pairs:
-        cf, profiles = score_unseen(model, adata, pairs, vae)
-        metrics['counterfactual'] = cf.to_dict('records')
         r.heading('Held-out combinations').table(cf, caption='Predicted from each covariate\'s controls; compare FCR with the no-learning baselines and scGen\'s latent arithmetic on the top-50-gene R² and the Pearson correlation of shifts.' + _calibration_note(profiles))
         for k, ((t, x), p) in enumerate(list(profiles.items())[:4], 1):
             r.figure(plot_response(p['control'], p['observed'], p['predictions'], title=f'{t} x {x}'), f'{t} x {x}: predicted vs observed shift; red: top 50 genes.', _slug(f'response {k} {t} {x}'))
     (out/'metrics.json').write_text(json.dumps(metrics, indent=2, default=str))
-    r.heading('Reproduce').code(' '.join(sys.argv) if sys.argv and Path(sys.argv[0]).name == 'fcr' else f'fcr train {data} ...').code(json.dumps(environment(), indent=1))
+    command = (['fcr', 'train', str(data), '--treatment-key', treatment_key] + [a for k in covariate_keys for a in ('--covariate-key', k)] + ['--control-value', control_value]
+               + [a for flag, v in (('--layer', layer), ('--dose-key', dose_key), ('--holdout', holdout), ('--epochs', epochs)) if v is not None for a in (flag, str(v))]
+               + ['--n-latent', *map(str, n_latent), '--batch-size', str(batch_size), '--seed', str(seed), '--out', str(out)] + (['--nproc', str(n_proc)] if n_proc > 1 else []))
+    r.heading('Reproduce').code(shlex.join(command)).code(json.dumps(environment(), indent=1))   # built from the arguments, however the run was started
     page = r.write(out)
     print(f"fcr train: done in {time.time() - t_start:.0f}s, {len(model.history)} epochs. Model: {out/'model'}; data with latents: {out/'adata_with_latents.h5ad'}; "
           f"report: {page}; metrics: {out/'metrics.json'}")

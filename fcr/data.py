@@ -156,7 +156,7 @@ class DesignReport:
     "What `setup_anndata` found: the experimental design and the data's properties"
     n_cells:int; n_genes:int; is_counts:bool
     treatments:list; conditions:list; covariates:dict
-    n_combinations:int        # distinct (condition, covariate group) pairs, control included
+    n_combinations:int        # distinct (condition, covariate group) pairs a model trains on, control included: a split's held-out ones do not count
     groups:pd.DataFrame       # per covariate group: levels, cells, control cells, conditions
     max_n_latent_tx:int       # largest n_latent_tx with n_combinations >= 2*n_latent_tx+1
     variability:object=None   # `sufficient_variability`'s result, when computed
@@ -246,17 +246,20 @@ def setup_anndata(adata:ad.AnnData,         # cells x genes; only adata.uns['fcr
     c_index = {c: i for i, c in enumerate(reg['conditions'])}
     t_id = np.array([c_index[c] for c in table.condition], np.int64)[t_code]
     combo = t_id * len(groups) + x_id
-    combos = np.unique(combo)
+    trained = np.ones(adata.n_obs, bool) if split_key is None else adata.obs[split_key].astype(str).to_numpy() != 'heldout'
+    combos = np.unique(combo[trained])   # the combinations a model trains on: a split's held-out ones do not count
     group_df['n_conditions'] = np.bincount(combos % len(groups), minlength=len(groups))
     n_comb = len(combos)
     reg['n_combinations'] = int(n_comb)
     report = DesignReport(adata.n_obs, adata.n_vars, reg['is_counts'], reg['treatments'], reg['conditions'], reg['covariates'],
                           n_comb, group_df, max(0, (n_comb - 1) // 2))
+    n_heldout = len(np.unique(combo)) - n_comb
+    if n_heldout: report.notes.append(f"{n_heldout} (t, x) combination(s) held out in obs[{split_key!r}] are not counted: a model does not train on them")
     if unused: report.notes.append(f"unused categorical levels left out of the vocabulary: {unused}")
     if stray_non_integers(reg): report.notes.append(f"{reg['non_integer_values']:,} of the {reg['nonzero_values']:,} non-zero values are not integers: these look like counts "
                                                     "with stray values. Fix those values, or pass likelihood='normal' to the model to model them as they are")
     if n_latent_tx is not None:
-        report.variability = sufficient_variability(combo, n_latent_tx)
+        report.variability = sufficient_variability(combo[trained], n_latent_tx)
         if n_comb < 2 * n_latent_tx + 1: report.notes.append(f"n_latent_tx={n_latent_tx} needs >= {2 * n_latent_tx + 1} combinations; this design has {n_comb}: z_tx is not identifiable component-wise")
     adata.uns['fcr'] = reg
     return report

@@ -17,7 +17,7 @@ import scanpy as sc
 from .core import group_means, log_normalize   # log_normalize lives in 00_core; fcr.response.log_normalize keeps working
 from .metrics import as_2d
 from .data import parse_treatments
-from .loader import to_dense
+from .loader import to_dense, _read_rows
 
 # %% ../nbs/06b_response.ipynb #128c74bf
 def _r2(y, yhat):
@@ -162,9 +162,13 @@ def condition_labels(labels,      # treatment labels, one per cell (or per query
 def scored_expression(adata:ad.AnnData, # cells with the registered expression
                       reg:dict,         # the model's registry
                       counts:bool,      # whether the model's likelihood reads counts
-                     )->np.ndarray:     # (cells, genes) float64 on the scale predictions are scored on
+                      rows:np.ndarray=None, # (cells,) bool mask of the cells to read; None: all
+                     )->np.ndarray:     # (rows, genes) float64 on the scale predictions are scored on
     "The expression on the scoring scale: counts log-normalised; a Normal model's data as they are, already on that scale"
     expression = adata.layers[reg['layer']] if reg['layer'] else adata.X
+    idx = np.arange(adata.n_obs) if rows is None else np.flatnonzero(rows)
+    backed = not isinstance(expression, (np.ndarray, sp.spmatrix, sp.sparray))   # an on-disk matrix (dense or sparse) of a backed AnnData
+    expression = _read_rows(expression, idx, backed, dense=False)
     return log_normalize(expression) if counts else np.asarray(to_dense(expression), dtype=np.float64)
 
 # %% ../nbs/06b_response.ipynb #539cc100
@@ -243,11 +247,11 @@ def cell_eval_inputs(model,              # a trained `fcr.FCR` (anything with `r
     if missing: raise ValueError(f"No observed cells of {missing} in {covariate!r}: cell-eval needs the real cells of every predicted treatment.")
     keep = controls | ((x_lab == covariate) & np.isin(t_lab, list(treatments)))
     counts = model.module.likelihood != 'normal'
-    X = scored_expression(adata, reg, counts)
+    X = scored_expression(adata, reg, counts, rows=keep)   # only the group's cells are read
     var = pd.DataFrame(index=adata.var_names.copy())
-    real = ad.AnnData(X[keep].astype(np.float32), obs=pd.DataFrame({tkey: t_lab[keep]}, index=adata.obs_names[keep].copy()), var=var)
+    real = ad.AnnData(X.astype(np.float32), obs=pd.DataFrame({tkey: t_lab[keep]}, index=adata.obs_names[keep].copy()), var=var)
     source = adata[controls]
     predicted = [np.asarray(model.predict_counterfactual(source, treatment=t, log_normalized=counts, seed=seed + i).X) for i, t in enumerate(treatments)]
     groups = [ctrl] + list(treatments)
     obs = pd.DataFrame({tkey: np.repeat(groups, source.n_obs)}, index=[f'{t}:{n}' for t in groups for n in source.obs_names])
-    return ad.AnnData(np.vstack([X[controls]] + predicted).astype(np.float32), obs=obs, var=var.copy()), real
+    return ad.AnnData(np.vstack([X[controls[keep]]] + predicted).astype(np.float32), obs=obs, var=var.copy()), real

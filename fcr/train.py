@@ -51,7 +51,7 @@ class FCR:
         self._build(reg, dict(n_latent_x=n_latent_x, n_latent_t=n_latent_t, n_latent_tx=n_latent_tx, likelihood=likelihood, **kwargs))
         self.adata = adata
         self.seen_combinations = _combinations(adata, reg)
-        _warn_design(adata, reg, n_latent_tx)
+        if self.module.prior.conditional: _warn_design(adata, reg, n_latent_tx)   # a plain VAE's prior knows no (t, x): nothing to identify from the design
 
     @classmethod
     def setup_anndata(cls, adata:ad.AnnData, # the data; only adata.uns['fcr'] is written
