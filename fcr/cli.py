@@ -7,7 +7,7 @@ __all__ = ['UsageError', 'prepare_output', 'read_h5ad', 'environment', 'run_demo
            'run_predict', 'run_evaluate', 'launch', 'main']
 
 # %% ../nbs/09_cli.ipynb #004f7cc0
-import argparse, json, logging, os, platform, re, shlex, shutil, subprocess, sys, time
+import argparse, json, logging, os, platform, re, shlex, shutil, subprocess, sys, time, warnings
 from functools import partial
 from importlib.metadata import version
 from pathlib import Path
@@ -167,11 +167,11 @@ def run_demo(out:str|Path='fcr_demo', # output folder
     cf, profiles = counterfactual_table(model, fresh, [('drug1', 'line0')], references={'latent arithmetic': LatentArithmetic(vae)})
     design = sufficient_variability(train.obs['condition'].astype(str).to_numpy(), dims['n_latent_tx'])
     verdict = _verdicts(ident, leak, oracle, cf, 'drug1 × line0')
-    warnings = [f"The design check fails: {design['n_conditions']} conditions, {design['n_required']} needed for d_tx = {dims['n_latent_tx']}."] if not design['passes'] else []
-    warnings += _still_improving('FCR', model) + _still_improving('The plain VAE', vae)
-    if 'did not' in verdict['identifiability'] or 'leak' in verdict['leakage']: warnings.append("Identifiability is short of its target here: read z_tx as partly mixed with the other blocks.")
+    cautions = [f"The design check fails: {design['n_conditions']} conditions, {design['n_required']} needed for d_tx = {dims['n_latent_tx']}."] if not design['passes'] else []
+    cautions += _still_improving('FCR', model) + _still_improving('The plain VAE', vae)
+    if 'did not' in verdict['identifiability'] or 'leak' in verdict['leakage']: cautions.append("Identifiability is short of its target here: read z_tx as partly mixed with the other blocks.")
     metrics = {'command': 'demo', 'identifiability': ident.to_dict('records'), 'leakage_matrix': leak.to_dict(), 'oracle_matrix': oracle.to_dict(),
-               'counterfactual': cf.to_dict('records'), 'verdicts': verdict, 'warnings': warnings,
+               'counterfactual': cf.to_dict('records'), 'verdicts': verdict, 'warnings': cautions,
                'epochs': {'FCR': len(model.history), 'plain VAE': len(vae.history)}, 'train_seconds': {'FCR': t_fcr, 'plain VAE': t_vae},
                'design': {k: (v.item() if hasattr(v, 'item') else v) for k, v in design.items()},
                'settings': dict(cells_per_condition=cells, max_epochs=epochs, seed=seed, quick=quick) | dims, 'environment': environment()}
@@ -187,7 +187,7 @@ def run_demo(out:str|Path='fcr_demo', # output folder
            "informative scores; all-gene R² flatters every method.")
     r.heading('Conclusions').text(' '.join(verdict.values()))
     r.heading('Warnings')
-    r.bullets(warnings or ['None: the design check passes and both models stopped early.'])
+    r.bullets(cautions or ['None: the design check passes and both models stopped early.'])
     r.heading('Design check').text(f"{design['n_conditions']} distinct (t, x) conditions in training; identifiability of `z_tx` with "
            f"d_tx = {dims['n_latent_tx']} needs at least 2·d_tx + 1 = {design['n_required']}: **{'passes' if design['passes'] else 'fails'}**.")
     r.heading('Identifiability of z_tx').text(verdict['identifiability']).table(ident.set_index('latent'),
@@ -473,24 +473,26 @@ def main(argv:list=None, # arguments (default: sys.argv[1:])
     "The `fcr` console script"
     a = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING if a.quiet else logging.INFO, format='%(message)s', stream=sys.stderr)
-    try:
-        if a.command == 'demo':
-            run_demo(a.out, a.quick, a.epochs, a.cells_per_condition, a.seed, progress=not a.quiet, force=a.force)
-        elif a.command == 'train' and a.nproc > 1 and 'WORLD_SIZE' not in os.environ:
-            _checked_training_run(a.data, a.treatment_key, a.covariate_key, a.control_value, a.layer, a.dose_key, a.holdout, a.epochs, tuple(a.n_latent), a.seed)
-            if not a.resume: prepare_output(a.out, a.force, create=False)  # fail here, before starting processes; process 0 creates the folder
-            return launch(sys.argv[1:] if argv is None else argv, a.nproc)
-        elif a.command == 'train':
-            run_train(a.data, a.treatment_key, a.covariate_key, a.out, a.control_value, a.layer, a.dose_key, a.holdout,
-                      a.epochs, tuple(a.n_latent), a.seed, progress=not a.quiet, force=a.force, batch_size=a.batch_size,
-                      checkpoint_every=a.checkpoint_every, resume=a.resume)
-        elif a.command == 'predict': run_predict(a.model_dir, a.data, a.treatment, a.out, a.covariate, force=a.force, log_normalized=a.log_normalized, cell_eval=a.cell_eval)
-        elif a.command == 'evaluate': run_evaluate(a.model_dir, a.data, a.out, force=a.force)
-    except (UsageError, ValueError, KeyError, FileNotFoundError) as e:
-        if a.debug: raise
-        msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
-        print(f"fcr {a.command}: error: {msg}\n(run again with --debug for the full traceback)", file=sys.stderr)
-        return 2
+    with warnings.catch_warnings():   # Python's warnings as one line each, naming the command, not as a source listing
+        warnings.showwarning = lambda message, *_, **__: print(f"fcr {a.command}: warning: {message}", file=sys.stderr)
+        try:
+            if a.command == 'demo':
+                run_demo(a.out, a.quick, a.epochs, a.cells_per_condition, a.seed, progress=not a.quiet, force=a.force)
+            elif a.command == 'train' and a.nproc > 1 and 'WORLD_SIZE' not in os.environ:
+                _checked_training_run(a.data, a.treatment_key, a.covariate_key, a.control_value, a.layer, a.dose_key, a.holdout, a.epochs, tuple(a.n_latent), a.seed)
+                if not a.resume: prepare_output(a.out, a.force, create=False)  # fail here, before starting processes; process 0 creates the folder
+                return launch(sys.argv[1:] if argv is None else argv, a.nproc)
+            elif a.command == 'train':
+                run_train(a.data, a.treatment_key, a.covariate_key, a.out, a.control_value, a.layer, a.dose_key, a.holdout,
+                          a.epochs, tuple(a.n_latent), a.seed, progress=not a.quiet, force=a.force, batch_size=a.batch_size,
+                          checkpoint_every=a.checkpoint_every, resume=a.resume)
+            elif a.command == 'predict': run_predict(a.model_dir, a.data, a.treatment, a.out, a.covariate, force=a.force, log_normalized=a.log_normalized, cell_eval=a.cell_eval)
+            elif a.command == 'evaluate': run_evaluate(a.model_dir, a.data, a.out, force=a.force)
+        except (UsageError, ValueError, KeyError, FileNotFoundError) as e:
+            if a.debug: raise
+            msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
+            print(f"fcr {a.command}: error: {msg}\n(run again with --debug for the full traceback)", file=sys.stderr)
+            return 2
     return 0
 
 # %% ../nbs/09_cli.ipynb #cbe88bf8
