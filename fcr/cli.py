@@ -118,11 +118,11 @@ def _prediction_verdict(cf:pd.DataFrame, # `counterfactual_table` rows of one co
             + ("." if len(won) == len(refs) else "; treat it as no better than the best of those references here."))
 
 def _still_improving(name:str, model)->list:
-    "A warning when a model used its whole epoch budget while its monitored validation score was still improving"
+    "A warning when a model used its whole epoch budget while its monitored validation score was still improving: at its best in the last epochs"
     h, p = model.history, model.train_params
-    best = int(h[f"val_{p['monitor']}"].idxmin())
-    if len(h) < p['max_epochs'] or best < len(h) - p['patience']: return []
-    return [f"{name} stopped at the {p['max_epochs']}-epoch cap while still improving (best epoch {best}): its figures may rise with --epochs."]
+    best, last = int(h[f"val_{p['monitor']}"].idxmin()), min(p['patience'], max(2, len(h) // 5))   # a short budget has a short window
+    if len(h) < p['max_epochs'] or best < len(h) - last: return []
+    return [f"{name} stopped at the {p['max_epochs']}-epoch cap while still improving (best: epoch {best + 1} of {len(h)}): its figures may rise with --epochs."]
 
 
 def run_demo(out:str|Path='fcr_demo', # output folder
@@ -245,20 +245,31 @@ def _checked_training_run(data, treatment_key, covariate_keys, control_value, la
     covariate_keys = list(covariate_keys)
     for k in [treatment_key] + covariate_keys + ([dose_key] if dose_key else []):
         if k not in adata.obs: raise UsageError(f"obs has no column {k!r}. Available columns: {list(adata.obs.columns)}.")
-    pairs = parse_holdout(holdout)
-    if 'fcr_split' in adata.obs and pairs:
+    requested = parse_holdout(holdout)
+    own_split = 'fcr_split' in adata.obs   # a split the file brings is the one trained on
+    if own_split and requested:
         raise UsageError("The data already has an obs['fcr_split'] column, so --holdout cannot write its split. Drop --holdout to train on that split, or remove the column from a copy of the file.")
     register = partial(FCR.setup_anndata, adata, treatment_key, covariate_keys, control_value=control_value, layer=layer, dose_key=dose_key, n_latent_tx=n_latent[2])
-    report = register(split_key='fcr_split' if 'fcr_split' in adata.obs else None)   # a split the file brings is the one trained on
-    x_lab = covariate_labels(adata.obs, covariate_keys)
-    levels, treatments = sorted(set(x_lab)), sorted(set(adata.obs[treatment_key].astype(str)))
-    for t, x in pairs:
-        if t not in treatments: raise UsageError(f"--holdout names treatment {t!r}, which is not in obs[{treatment_key!r}]. Known: {treatments[:20]}.")
-        if x not in levels: raise UsageError(f"--holdout names covariate {x!r}, which is not in the data. Known: {levels}.")
-    groups = [tuple(x.split('|')) if len(covariate_keys) > 1 else x for _, x in pairs]
-    if 'fcr_split' not in adata.obs:   # every cell not held out trains or validates: none is set aside as an unused test split
+    report = register(split_key='fcr_split' if own_split else None)
+    reg = adata.uns['fcr']
+    t_lab, x_lab = condition_labels(adata.obs[treatment_key], reg), covariate_labels(adata.obs, covariate_keys)
+    if own_split:
+        split = adata.obs['fcr_split'].astype(str).to_numpy()
+        if not (split == 'train').any():
+            raise UsageError("obs['fcr_split'] marks no cell 'train', so there is nothing to train on. Mark the training cells 'train', or remove the column from a copy of the file and let fcr train write its split.")
+        held = (split == 'heldout') & (t_lab != reg['control_value'])
+        pairs = sorted(set(zip(t_lab[held].tolist(), x_lab[held].tolist())))   # the file's held-out combinations are scored as --holdout's are
+    else:
+        pairs = list(dict.fromkeys(zip(condition_labels([t for t, _ in requested], reg).tolist(), [x for _, x in requested]))) if requested else []   # 'B+A' is 'A+B'; each pair once
+        for t, x in pairs:
+            if t not in set(t_lab): raise UsageError(f"--holdout names treatment {t!r}, which is not in obs[{treatment_key!r}]. Known: {sorted(set(t_lab.tolist()))[:20]}.")
+            if x not in set(x_lab): raise UsageError(f"--holdout names covariate {x!r}, which is not in the data. Known: {sorted(set(x_lab.tolist()))}.")
+        groups = [tuple(x.split('|')) if len(covariate_keys) > 1 else x for _, x in pairs]
+        # every cell not held out trains or validates: none is set aside as an unused test split
         add_split(adata, fractions=(0.9, 0.1, 0.0), heldout=[(t, g) for (t, _), g in zip(pairs, groups)] or None, seed=seed, key='fcr_split')
+        written = {k: adata.uns['fcr'][k] for k in ('heldout_conditions', 'heldout_groups')}   # add_split's record of what it held out
         report = register(split_key='fcr_split')   # the design the model trains on: held-out combinations are not counted
+        adata.uns['fcr'] |= written
     return adata, report, pairs, FCR(adata, n_latent_x=n_latent[0], n_latent_t=n_latent[1], n_latent_tx=n_latent[2])
 
 def run_train(data:str|Path,          # input .h5ad
@@ -307,17 +318,16 @@ def run_train(data:str|Path,          # input .h5ad
         cf, profiles = score_unseen(model, adata, pairs, vae)
         metrics['counterfactual'] = cf.to_dict('records')
     design, h, tp = report.variability, model.history, model.train_params
-    monitored = h[f"val_{tp['monitor']}"]
-    capped = _still_improving('FCR', model) + (_still_improving('The plain VAE', vae) if pairs else [])
-    verdicts = [f"**The design {'passes' if design['passes'] else 'fails'} the identifiability check**: {design['n_conditions']} (t, x) combinations in training, "
-                f"at least 2·d_tx + 1 = {design['n_required']} needed for d_tx = {n_latent[2]}" + ("." if design['passes'] else
-                f"; z_tx is not identifiable component-wise here. Use --n-latent {n_latent[0]} {n_latent[1]} {max(1, report.max_n_latent_tx)}."),
-                f"**FCR {'did not converge' if capped else 'converged'}**: best validation {tp['monitor']} at epoch {int(monitored.idxmin())} "
-                f"of {len(h)} (budget {tp['max_epochs']})." + ''.join(f" {c}" for c in capped)]
-    if pairs: verdicts += [_prediction_verdict(cf[(cf.treatment == t) & (cf.covariate == x)], f'{t} × {x}') for t, x in profiles]
+    capped = _still_improving('FCR', model)
+    verdicts = {'design': f"**The design {'passes' if design['passes'] else 'fails'} the identifiability check**: {design['n_conditions']} (t, x) combinations in training, "
+                          f"at least 2·d_tx + 1 = {design['n_required']} needed for d_tx = {n_latent[2]}" + ("." if design['passes'] else
+                          f"; z_tx is not identifiable component-wise here. Use --n-latent {n_latent[0]} {n_latent[1]} {max(1, report.max_n_latent_tx)}."),
+                'training': f"**FCR {'did not converge' if capped else 'converged'}**: best validation {tp['monitor']} in epoch {int(h['val_' + tp['monitor']].idxmin()) + 1} "
+                            f"of {len(h)} (budget {tp['max_epochs']})." + ''.join(f" {c}" for c in capped + (_still_improving('The plain VAE', vae) if pairs else []))}
+    verdicts |= {f'prediction {t} × {x}': _prediction_verdict(cf[(cf.treatment == t) & (cf.covariate == x)], f'{t} × {x}') for t, x in (profiles if pairs else [])}
     metrics['verdicts'] = verdicts
     r = Report(f'fcr train: {Path(data).name}')
-    r.heading('Conclusions').bullets(verdicts)
+    r.heading('Conclusions').bullets(list(verdicts.values()))
     r.heading('Data and design').code(str(report))
     r.heading('Training').figure(plot_history(model.history), 'Loss terms per epoch, training and validation.', 'history')
     lat = model.get_latent_blocks(adata)
@@ -330,7 +340,7 @@ def run_train(data:str|Path,          # input .h5ad
     command = (['fcr', 'train', str(data), '--treatment-key', treatment_key] + [a for k in covariate_keys for a in ('--covariate-key', k)] + ['--control-value', control_value]
                + [a for flag, v in (('--layer', layer), ('--dose-key', dose_key), ('--holdout', holdout), ('--epochs', epochs)) if v is not None for a in (flag, str(v))]
                + ['--n-latent', *map(str, n_latent), '--batch-size', str(batch_size), '--seed', str(seed), '--out', str(out)] + (['--nproc', str(n_proc)] if n_proc > 1 else []))
-    r.heading('Reproduce').code(shlex.join(command)).code(json.dumps(environment(), indent=1))   # built from the arguments, however the run was started
+    r.heading('Reproduce').code(shlex.join(map(str, command))).code(json.dumps(environment(), indent=1))   # built from the arguments, however the run was started
     page = r.write(out)
     print(f"fcr train: done in {time.time() - t_start:.0f}s, {len(model.history)} epochs. Model: {out/'model'}; data with latents: {out/'adata_with_latents.h5ad'}; "
           f"report: {page}; metrics: {out/'metrics.json'}")

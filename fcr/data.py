@@ -246,15 +246,16 @@ def setup_anndata(adata:ad.AnnData,         # cells x genes; only adata.uns['fcr
     c_index = {c: i for i, c in enumerate(reg['conditions'])}
     t_id = np.array([c_index[c] for c in table.condition], np.int64)[t_code]
     combo = t_id * len(groups) + x_id
-    trained = np.ones(adata.n_obs, bool) if split_key is None else adata.obs[split_key].astype(str).to_numpy() != 'heldout'
-    combos = np.unique(combo[trained])   # the combinations a model trains on: a split's held-out ones do not count
+    trained = np.ones(adata.n_obs, bool) if split_key is None else adata.obs[split_key].astype(str).to_numpy() == 'train'
+    combos = np.unique(combo[trained])   # the combinations a model trains on: with a split, those that have 'train' cells
     group_df['n_conditions'] = np.bincount(combos % len(groups), minlength=len(groups))
     n_comb = len(combos)
     reg['n_combinations'] = int(n_comb)
     report = DesignReport(adata.n_obs, adata.n_vars, reg['is_counts'], reg['treatments'], reg['conditions'], reg['covariates'],
                           n_comb, group_df, max(0, (n_comb - 1) // 2))
-    n_heldout = len(np.unique(combo)) - n_comb
-    if n_heldout: report.notes.append(f"{n_heldout} (t, x) combination(s) held out in obs[{split_key!r}] are not counted: a model does not train on them")
+    n_untrained = len(np.unique(combo)) - n_comb
+    if n_untrained: report.notes.append(f"{n_untrained} (t, x) combination(s) have no 'train' cells in obs[{split_key!r}] (held out, or only in validation or test) "
+                                        "and are not counted: a model does not train on them")
     if unused: report.notes.append(f"unused categorical levels left out of the vocabulary: {unused}")
     if stray_non_integers(reg): report.notes.append(f"{reg['non_integer_values']:,} of the {reg['nonzero_values']:,} non-zero values are not integers: these look like counts "
                                                     "with stray values. Fix those values, or pass likelihood='normal' to the model to model them as they are")

@@ -166,9 +166,10 @@ def scored_expression(adata:ad.AnnData, # cells with the registered expression
                      )->np.ndarray:     # (rows, genes) float64 on the scale predictions are scored on
     "The expression on the scoring scale: counts log-normalised; a Normal model's data as they are, already on that scale"
     expression = adata.layers[reg['layer']] if reg['layer'] else adata.X
-    idx = np.arange(adata.n_obs) if rows is None else np.flatnonzero(rows)
+    if rows is not None and (np.asarray(rows).dtype != bool or np.shape(rows) != (adata.n_obs,)):
+        raise ValueError(f"rows must be a boolean mask with one entry per cell ({adata.n_obs}), got {np.asarray(rows).dtype} of shape {np.shape(rows)}.")
     backed = not isinstance(expression, (np.ndarray, sp.spmatrix, sp.sparray))   # an on-disk matrix (dense or sparse) of a backed AnnData
-    expression = _read_rows(expression, idx, backed, dense=False)
+    if backed or rows is not None: expression = _read_rows(expression, np.flatnonzero(rows) if rows is not None else np.arange(adata.n_obs), backed, dense=False)
     return log_normalize(expression) if counts else np.asarray(to_dense(expression), dtype=np.float64)
 
 # %% ../nbs/06b_response.ipynb #539cc100

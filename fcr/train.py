@@ -82,12 +82,12 @@ class FCR:
 
 def _warn_design(adata, reg, n_latent_tx, few:int=10):
     "Warn, before any training, when z_tx is too wide for the design or some combination has only a handful of cells"
-    n_comb = reg.get('n_combinations', 0)
+    enc = encode_cells(adata, reg)
+    pairs, counts = np.unique(np.column_stack([enc['t_id'], enc['x_id']])[seen_cells(adata, reg, enc)], axis=0, return_counts=True)
+    n_comb = len(pairs)   # the combinations the model trains on, however the split was made
     if n_comb and n_comb < 2 * n_latent_tx + 1:
         warnings.warn(f"n_latent_tx={n_latent_tx} needs at least {2 * n_latent_tx + 1} distinct (treatment, covariate) combinations to be identifiable "
                       f"component-wise; this design has {n_comb}. Use n_latent_tx <= {max(1, (n_comb - 1) // 2)} for a z_tx the theory identifies.", stacklevel=3)
-    enc, keep = encode_cells(adata, reg), seen_cells(adata, reg)
-    pairs, counts = np.unique(np.column_stack([enc['t_id'], enc['x_id']])[keep], axis=0, return_counts=True)
     if (counts < few).any():
         small = [f"{reg['conditions'][t]} in group {x} ({n} cells)" for (t, x), n in zip(pairs[counts < few], counts[counts < few])]
         warnings.warn(f"{len(small)} combination(s) have fewer than {few} cells, too few to learn their prior from: {', '.join(small[:5])}"
@@ -95,15 +95,20 @@ def _warn_design(adata, reg, n_latent_tx, few:int=10):
 
 def seen_cells(adata:ad.AnnData, # registered data
                reg:dict,          # its registry
+               codes:dict=None,   # `encode_cells(adata, reg)`, if already computed
               )->np.ndarray:      # (cells,) bool
-    "The cells a model trains on: all of them, less a registered split's held-out ones"
-    if reg.get('split_key') and reg['split_key'] in adata.obs: return (adata.obs[reg['split_key']].astype(str) != 'heldout').to_numpy()
-    return np.ones(adata.n_obs, bool)
+    "The cells of the combinations a model trains on: all cells; with a registered split, the cells of combinations that have 'train' cells, less 'heldout' ones"
+    sk = reg.get('split_key')
+    if not sk or sk not in adata.obs: return np.ones(adata.n_obs, bool)
+    split = adata.obs[sk].astype(str).to_numpy()
+    codes = encode_cells(adata, reg) if codes is None else codes
+    combo = codes['t_id'] * (codes['x_id'].max() + 1) + codes['x_id']
+    return np.isin(combo, combo[split == 'train']) & (split != 'heldout')   # a combination kept only for validation or test is not trained on
 
 def _combinations(adata, reg)->list:
-    "The distinct (condition, covariate levels...) combinations the model trains on: those present, less a registered split's held-out ones"
-    enc, keep = encode_cells(adata, reg), seen_cells(adata, reg)
-    pairs = np.unique(np.column_stack([enc['t_id'], enc['x']])[keep], axis=0)
+    "The distinct (condition, covariate levels...) combinations the model trains on (`seen_cells`)"
+    enc = encode_cells(adata, reg)
+    pairs = np.unique(np.column_stack([enc['t_id'], enc['x']])[seen_cells(adata, reg, enc)], axis=0)
     return [[reg['conditions'][c]] + [reg['covariates'][k][v] for k, v in zip(reg['covariate_keys'], row)] for c, *row in pairs.tolist()]
 
 # %% ../nbs/05_train.ipynb #b9a2d708
