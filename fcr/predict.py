@@ -86,6 +86,9 @@ def predict_counterfactual(self:FCR,
     if (sample_counts or log_normalized) and mod.likelihood == 'normal':
         raise ValueError("sample_counts=True and log_normalized=True need a count likelihood ('nb' or 'zinb'); this model's predictions are already on the data's log-normalised scale.")
     if library_size is not None and not library_size > 0: raise ValueError(f"library_size must be positive (the counts each cell is scaled to), got {library_size!r}.")
+    if library_size is not None and mod.likelihood == 'normal': raise ValueError("library_size sets the counts scale, and this model's predictions are log-normalised values: leave it out.")
+    if not target_sum > 0: raise ValueError(f"target_sum must be positive (the library size log_normalized scales each cell to), got {target_sum!r}.")
+    if covariates is not None and not isinstance(covariates, dict): raise ValueError(f"covariates must be a dict {{covariate key: level}}, e.g. {{{reg['covariate_keys'][0]!r}: 'level'}}; got {covariates!r}.")
     if n_samples < 1: raise ValueError(f"n_samples must be >= 1, got {n_samples}.")
     if unseen not in ('additive', 'network'): raise ValueError(f"unseen must be 'additive' or 'network', got {unseen!r}.")
     src = self.adata if adata_source is None else adata_source
@@ -98,7 +101,7 @@ def predict_counterfactual(self:FCR,
     t_new1, condition, dose_str = self._query_treatment(str(treatment), dose, 1)
     dev = next(mod.parameters()).device
     obs = pd.DataFrame(index=src.obs_names.copy())
-    obs[reg['treatment_key']] = str(treatment)
+    obs[reg['treatment_key']] = condition   # canonical, like the dose: parts sorted, so 'B+A' at '0.5+1' is written 'A+B' at '1+0.5'
     obs[reg['dose_key'] or 'dose'] = dose_str
     for k in reg['covariate_keys']:
         obs[f'source_{k}'] = src.obs[k].astype(str).to_numpy()
@@ -114,7 +117,8 @@ def predict_counterfactual(self:FCR,
             if self.adata is None: warnings.warn("Not calibrated: this model was loaded without its training cells, which the calibration reads. FCR.load(dir, adata) with them, or pass calibrate=False.")
             else:
                 cal = self.response_calibration(treatment, dose, n_samples, seed=seed)
-                if cal['errors'].empty: warnings.warn(f"Not calibrated: no covariate group of the model's AnnData saw {treatment!r} in training with control cells. Load the model with its training cells to calibrate.")
+                if cal['errors'].empty: warnings.warn(f"Not calibrated: no covariate group of the model's training cells saw {condition!r} at dose {dose_str} and has control cells, so there is no error to learn from. "
+                                                   "This is expected for a combination, or a dose, that training never saw.")
                 weight, shift = cal['weight'], torch.as_tensor(cal['shift'] if mod.likelihood == 'normal' else np.log(cal['factor']), dtype=torch.float32, device=dev)
         for y, lib, t, x in self._cells(src):
             x_new = x.clone()
@@ -207,7 +211,7 @@ def save(self:FCR,
     if (d/'model.pt').exists() and not overwrite: raise FileExistsError(f"{d} already holds a saved model. Pass overwrite=True, or choose another folder.")
     d.mkdir(parents=True, exist_ok=True)
     torch.save({k: v.cpu() for k, v in self.module.state_dict().items()}, d/'model.pt')
-    config = dict(registry=self.registry, init_params=self.init_params, train_params=self.train_params, is_trained=self.is_trained,
+    config = dict(model_class=type(self).__name__, registry=self.registry, init_params=self.init_params, train_params=self.train_params, is_trained=self.is_trained,
                   seen_combinations=self.seen_combinations,
                   alignment=None if self.alignment is None else {k: np.asarray(v).tolist() for k, v in asdict(self.alignment).items()},
                   versions=dict(fcr=fcr.__version__, torch=torch.__version__, anndata=version('anndata'), numpy=np.__version__))
@@ -226,6 +230,8 @@ def load(cls:FCR,
     d = Path(dir)
     if not (d/'config.json').exists(): raise FileNotFoundError(f"{d} has no config.json: it is not a folder written by FCR.save.")
     config = json.loads((d/'config.json').read_text())
+    saved = config.get('model_class', 'FCR')
+    if saved != cls.__name__: raise ValueError(f"{d} holds a saved {saved}, not a {cls.__name__}: load it with {saved}.load{'' if saved == 'FCR' else ' (fcr.baselines)'}.")
     self = cls.__new__(cls)
     with seeded_torch(0): self._build(config['registry'], config['init_params'])   # its initial weights are replaced below: leave the caller's random stream alone
     self.module.load_state_dict(torch.load(d/'model.pt', map_location='cpu', weights_only=True))

@@ -46,6 +46,9 @@ class FCR:
                              "(or register a layer of raw counts) and call setup_anndata again, or pass likelihood='normal' to model the values as they are.")
         likelihood = likelihood or ('nb' if reg['is_counts'] else 'normal')
         require_counts(reg['is_counts'], likelihood)
+        if likelihood == 'normal' and reg['is_counts']:
+            warnings.warn("likelihood='normal' on raw counts: the Normal likelihood, and the scores of its predictions, expect log-normalised values. "
+                          "Register log-normalised values (e.g. a layer of log1p(counts / total * 1e4)), or use a count likelihood ('nb').", stacklevel=2)
         if covariate_embedding not in ('lookup', 'expression'): raise ValueError(f"covariate_embedding must be 'lookup' or 'expression', got {covariate_embedding!r}.")
         if covariate_embedding == 'expression': kwargs['covariate_features'] = control_level_features(adata)
         self._build(reg, dict(n_latent_x=n_latent_x, n_latent_t=n_latent_t, n_latent_tx=n_latent_tx, likelihood=likelihood, **kwargs))
@@ -152,6 +155,7 @@ def _cells(self:FCR, adata=None, chunk:int=4096):
         if self.adata is None: raise ValueError("Pass an AnnData: this model was loaded without one.")
         adata = self.adata
     elif adata is not self.adata: check_compatible(adata, reg)
+    if adata.n_obs == 0: raise ValueError("The AnnData has no cells. Check the selection that produced it.")
     X = adata.X if reg['layer'] is None else adata.layers[reg['layer']]
     enc = encode_cells(adata, reg)
     likelihood = self.module.likelihood
@@ -229,6 +233,9 @@ def _split(adata, reg, validation_size, seed):
     "Training and validation row indices"
     n = adata.n_obs
     if reg['split_key'] is not None:
+        if reg['split_key'] not in adata.obs:
+            raise KeyError(f"obs has no column {reg['split_key']!r}, the split this model was registered with. Add it, or register the data again "
+                           "(FCR.setup_anndata without split_key) and build a new model to train on a random split.")
         lab = adata.obs[reg['split_key']].astype(str).to_numpy()
         train, val = np.flatnonzero(lab == 'train'), np.flatnonzero(lab == 'validation')
         if len(train) == 0: raise ValueError(f"No cell has split 'train' in obs[{reg['split_key']!r}]; nothing to train on.")
