@@ -22,7 +22,7 @@ from .simulate import simulate, simulate_cells
 from .train import FCR, PLAIN_VAE
 from .baselines import LatentArithmetic
 from .distributed import init_distributed, close_distributed
-from .data import sufficient_variability
+from .data import sufficient_variability, check_compatible
 from .loader import add_split
 from .metrics import mcc, leakage_matrix, largest_off_diagonal
 from .response import counterfactual_table, covariate_labels, condition_labels, cell_eval_inputs
@@ -298,6 +298,8 @@ def run_train(data:str|Path,          # input .h5ad
     adata, report, pairs, model = _checked_training_run(data, treatment_key, covariate_keys, control_value, layer, dose_key, holdout, epochs, n_latent, seed)
     covariate_keys = list(covariate_keys)
     out = (Path(out) if resume else prepare_output(out, force)) if rank == 0 else Path(out)   # only now: input that fails its checks leaves no folder behind
+    if rank == 0 and not resume: shutil.rmtree(ckpt_dir, ignore_errors=True)   # --force over an old run's folder starts afresh: only --resume continues
+    if n_proc > 1: torch.distributed.barrier()   # no process looks for a checkpoint before that
     budget = {} if epochs is None else dict(max_epochs=epochs)
     if rank == 0: print(f"fcr train: {adata.n_obs:,} cells x {adata.n_vars:,} genes, {n_proc} process(es); {str(model).splitlines()[0]}", flush=True)
     model.train(**budget, batch_size=batch_size, seed=seed, progress_bar=progress, checkpoint_dir=ckpt_dir, checkpoint_every=checkpoint_every)
@@ -351,41 +353,49 @@ def run_predict(model_dir:str|Path,   # a folder written by `fcr train` (its mod
                 data:str|Path,        # cells to transform (.h5ad)
                 treatment:str,        # the treatment to impose
                 out:str|Path,         # output .h5ad
-                covariate:str=None,   # optional "key=level" (or just "level" for the first covariate key) to change the context too
+                covariate:str|list=None, # "key=level" (or just "level" for the first covariate key) to change the context too; a list for several keys
+                dose:str=None,        # the treatment's dose: a number, or "d1+d2" for a combination (None: 1)
                 force:bool=False,     # replace an existing output file
                 log_normalized:bool=False, # write log1p(counts / library * 1e4) of sampled counts, the scale observed cells are compared on
                 cell_eval:str=None,   # a covariate group: write the pair cell-eval scores instead (`cell_eval_inputs`), `out` and `<out>_real.h5ad`
                )->ad.AnnData:         # the predictions
     "Predict the expression of every cell of `data` under `treatment` with a saved model"
     t_start = time.time()
-    model = _load_model(model_dir, read_h5ad(data))
+    cells = read_h5ad(data)
+    model = _load_model(model_dir, cells)
     out = prepare_output(out, force, is_file=True, create=False)   # checked now; its folder is made once the prediction succeeded
     if cell_eval is not None:   # treatments may be a comma-separated list; the group's controls and observed cells come from `data`
         real_out = prepare_output(out.with_name(out.stem + '_real.h5ad'), force, is_file=True, create=False)
-        pred, real = cell_eval_inputs(model, model.adata, [t.strip() for t in treatment.split(',')], cell_eval)
+        pred, real = cell_eval_inputs(model, cells, [t.strip() for t in treatment.split(',')], cell_eval)
         out.parent.mkdir(parents=True, exist_ok=True)
         pred.write_h5ad(out); real.write_h5ad(real_out)
         reg = model.registry
         print(f"fcr predict: done in {time.time() - t_start:.0f}s. Predicted and real cells of {cell_eval!r} written to {out} and {real_out}; score them with\n"
               f"  cell-eval run -ap {out} -ar {real_out} --control-pert {reg['control_value']} --pert-col {reg['treatment_key']}")
         return pred
-    covs = None
-    if covariate:
-        key, sep, level = covariate.partition('=')
-        covs = {key: level} if sep else {model.registry['covariate_keys'][0]: covariate}
-    pred = model.predict_counterfactual(model.adata, treatment=treatment, covariates=covs, log_normalized=log_normalized)
+    covs = {}
+    for item in [covariate] if isinstance(covariate, str) else covariate or []:
+        key, sep, level = item.partition('=')
+        key, level = (key, level) if sep else (model.registry['covariate_keys'][0], item)
+        if key in covs: raise UsageError(f"--covariate gives {key!r} twice ({covs[key]!r} and {level!r}): give each covariate key once.")
+        covs[key] = level
+    pred = model.predict_counterfactual(cells, treatment=treatment, dose=dose, covariates=covs, log_normalized=log_normalized)
     out.parent.mkdir(parents=True, exist_ok=True)
     pred.write_h5ad(out)
     print(f"fcr predict: done in {time.time() - t_start:.0f}s. {pred.n_obs:,} cells under {treatment!r} ({pred.uns['fcr_counterfactual']['scale']}) written to {out}")
     return pred
 
 def _load_model(model_dir, adata) -> FCR:
+    "A model saved by `fcr train`, with its training cells attached from the run folder (the calibration reads them, never the input's); `adata` is checked against it"
     d = Path(model_dir)
     if not d.exists(): raise UsageError(f"Model folder {d} does not exist. Give the folder written by `fcr train` (or its model/ subfolder).")
     if (d/'model').is_dir(): d = d/'model'
-    try: return FCR.load(d, adata=adata)
+    training = d.parent/'adata_with_latents.h5ad'   # written by `fcr train` beside model/; read from disk as needed
+    try: model = FCR.load(d, adata=ad.read_h5ad(training, backed='r') if training.exists() else None)
     except (FileNotFoundError, json.JSONDecodeError) as e:
         raise UsageError(f"{d} does not hold a saved fcr model ({e}). Give the folder written by `fcr train`.") from e
+    check_compatible(adata, model.registry)
+    return model
 
 # %% ../nbs/09_cli.ipynb #470c33cf
 def run_evaluate(model_dir:str|Path, # a folder written by `fcr train`
@@ -457,7 +467,8 @@ def _parser()->argparse.ArgumentParser:
     q.add_argument('model_dir', help="the --out folder of `fcr train` (or its model/ subfolder)")
     q.add_argument('data', help='the cells to transform (.h5ad), with the training genes and labels')
     q.add_argument('--treatment', required=True, help='treatment to impose')
-    q.add_argument('--covariate', help='"key=level" (or a level of the first covariate key) to change the context too')
+    q.add_argument('--covariate', action='append', help='"key=level" (or a level of the first covariate key) to change the context too; repeat for several keys')
+    q.add_argument('--dose', help='dose of the treatment: a number, or "d1+d2" for a combination (default 1)')
     q.add_argument('--out', required=True, help='output .h5ad')
     q.add_argument('--log-normalized', action='store_true', help='write log1p(counts / library * 1e4) of sampled counts instead of expected counts')
     q.add_argument('--cell-eval', metavar='GROUP', help="write the predicted and real cells of this covariate group (e.g. line0) in cell-eval's form: OUT and OUT's <stem>_real.h5ad; --treatment may list several, comma-separated")
@@ -496,7 +507,7 @@ def main(argv:list=None, # arguments (default: sys.argv[1:])
                 run_train(a.data, a.treatment_key, a.covariate_key, a.out, a.control_value, a.layer, a.dose_key, a.holdout,
                           a.epochs, tuple(a.n_latent), a.seed, progress=not a.quiet, force=a.force, batch_size=a.batch_size,
                           checkpoint_every=a.checkpoint_every, resume=a.resume)
-            elif a.command == 'predict': run_predict(a.model_dir, a.data, a.treatment, a.out, a.covariate, force=a.force, log_normalized=a.log_normalized, cell_eval=a.cell_eval)
+            elif a.command == 'predict': run_predict(a.model_dir, a.data, a.treatment, a.out, a.covariate, a.dose, force=a.force, log_normalized=a.log_normalized, cell_eval=a.cell_eval)
             elif a.command == 'evaluate': run_evaluate(a.model_dir, a.data, a.out, force=a.force)
         except (UsageError, ValueError, KeyError, FileNotFoundError) as e:
             if a.debug: raise
