@@ -25,7 +25,7 @@ from .distributed import init_distributed, close_distributed
 from .data import sufficient_variability, check_compatible
 from .loader import add_split
 from .metrics import mcc, leakage_matrix, largest_off_diagonal
-from .response import counterfactual_table, covariate_labels, condition_labels, cell_eval_inputs
+from .response import counterfactual_table, covariate_labels, condition_labels, dose_labels, cell_eval_inputs
 from .plotting import plot_blocks, plot_history, plot_heatmap, plot_response
 from .report import Report
 
@@ -72,10 +72,19 @@ def environment()->dict: # versions and machine, for reports and metrics.json
             'cuda': torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
 
 # %% ../nbs/09_cli.ipynb #85475460
+def _named(combination:tuple)->str:
+    "A scored combination as reports name it: 'drug1 x line0', or 'drug1 x line0 at dose 0.5'"
+    return ' x '.join(combination[:2]) + (f' at dose {combination[2]}' if len(combination) > 2 else '')
+
+def _rows_of(cf:pd.DataFrame, combination:tuple)->pd.DataFrame:
+    "The prediction table's rows of one scored combination: (treatment, covariate) or (treatment, covariate, dose)"
+    keys = ['treatment', 'covariate', 'dose'][:len(combination)]
+    return cf[(cf[keys] == list(combination)).all(axis=1)]
+
 def _calibration_note(profiles:dict, # `counterfactual_table`'s profiles, one per scored combination
                      )->str:         # a sentence for a prediction table's caption
     "How much FCR's calibration moved each combination's prediction, for a report caption"
-    weights = '; '.join(f"{t} x {x}: {p['calibration_weight']:.2f}" for (t, x), p in profiles.items())
+    weights = '; '.join(f"{_named(combo)}: {p['calibration_weight']:.2f}" for combo, p in profiles.items())
     return (" FCR's prediction of each combination carries its own error on the groups that saw the treatment in training, times the share of that error "
             f"those groups have in common (0: nothing added, 1: all of it): {weights}.")
 
@@ -226,14 +235,23 @@ def score_unseen(model:FCR,          # a trained model
                  adata:ad.AnnData,   # labelled cells with counts, holding the combinations' cells and their controls
                  combinations:list,  # [(treatment, covariate label)] the model never saw
                  reference_vae:FCR=None, # a plain VAE trained on the same cells, for scGen's latent arithmetic (None: left out)
-                )->tuple:            # `counterfactual_table`'s (scores, profiles)
-    "The prediction table of unseen combinations, as `fcr train` and `fcr evaluate` both report it"
+                )->tuple:            # `counterfactual_table`'s (scores, profiles), and {combination: why it was not scored}
+    "The prediction table of unseen combinations, as `fcr train` and `fcr evaluate` both report it: once per dose where a combination's cells span several"
     reg = model.registry
-    t_lab, x_lab = condition_labels(adata.obs[reg['treatment_key']], reg), covariate_labels(adata.obs, reg['covariate_keys'])
+    t_lab, x_lab, d_lab = condition_labels(adata.obs[reg['treatment_key']], reg), covariate_labels(adata.obs, reg['covariate_keys']), dose_labels(adata.obs, reg)
     seen = [(c[0], '|'.join(c[1:])) for c in model.seen_combinations]   # a few combinations; the cells are matched in one vectorised lookup
     seen_rows = pd.MultiIndex.from_arrays([t_lab, x_lab]).isin(seen)
     references = {} if reference_vae is None else {'latent arithmetic': LatentArithmetic(reference_vae, adata[seen_rows])}
-    return counterfactual_table(model, adata, combinations, train_mask=seen_rows, seed=model.train_params.get('seed', 0), references=references)
+    queries = []
+    for t, x in combinations:
+        doses = sorted(set(d_lab[(t_lab == t) & (x_lab == x)].tolist()))
+        queries += [(t, x, d) for d in doses] if len(doses) > 1 else [(t, x)]
+    tables, profiles, skipped = [], {}, {}
+    for query in queries:   # one at a time: one the baselines cannot score (its treatment seen in no other covariate, ...) is left out, with the reason
+        try: table, scored = counterfactual_table(model, adata, [query], train_mask=seen_rows, seed=model.train_params.get('seed', 0), references=references)
+        except ValueError as e: skipped[query] = str(e); continue
+        tables.append(table); profiles |= scored
+    return (pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()), profiles, skipped
 
 # %% ../nbs/09_cli.ipynb #e1c6493c
 def _slug(text:str)->str: return re.sub(r'[^A-Za-z0-9]+', '_', text).strip('_')   # a file name from labels
@@ -316,9 +334,8 @@ def run_train(data:str|Path,          # input .h5ad
     adata.write_h5ad(out/'adata_with_latents.h5ad')
     metrics = {'command': 'train', 'data': str(data), 'design': str(report), 'epochs_run': len(model.history),
                'best_validation_loss': float(model.history['val_loss'].min()), 'environment': environment()}
-    if pairs:
-        cf, profiles = score_unseen(model, adata, pairs, vae)
-        metrics['counterfactual'] = cf.to_dict('records')
+    cf, profiles, skipped = score_unseen(model, adata, pairs, vae) if pairs else (pd.DataFrame(), {}, {})
+    if pairs: metrics |= {'counterfactual': cf.to_dict('records'), 'not_scored': {_named(c): why for c, why in skipped.items()}}
     design, h, tp = report.variability, model.history, model.train_params
     capped = _still_improving('FCR', model)
     verdicts = {'design': f"**The design {'passes' if design['passes'] else 'fails'} the identifiability check**: {design['n_conditions']} (t, x) combinations in training, "
@@ -326,7 +343,8 @@ def run_train(data:str|Path,          # input .h5ad
                           f"; z_tx is not identifiable component-wise here. Use --n-latent {n_latent[0]} {n_latent[1]} {max(1, report.max_n_latent_tx)}."),
                 'training': f"**FCR {'did not converge' if capped else 'converged'}**: best validation {tp['monitor']} in epoch {int(h['val_' + tp['monitor']].idxmin()) + 1} "
                             f"of {len(h)} (budget {tp['max_epochs']})." + ''.join(f" {c}" for c in capped + (_still_improving('The plain VAE', vae) if pairs else []))}
-    verdicts |= {f'prediction {t} × {x}': _prediction_verdict(cf[(cf.treatment == t) & (cf.covariate == x)], f'{t} × {x}') for t, x in (profiles if pairs else [])}
+    verdicts |= {f'prediction {_named(c)}': _prediction_verdict(_rows_of(cf, c), _named(c)) for c in profiles}
+    verdicts |= {f'prediction {_named(c)}': f"**{_named(c)} was not scored**: {why}" for c, why in skipped.items()}
     metrics['verdicts'] = verdicts
     r = Report(f'fcr train: {Path(data).name}')
     r.heading('Conclusions').bullets(list(verdicts.values()))
@@ -334,10 +352,13 @@ def run_train(data:str|Path,          # input .h5ad
     r.heading('Training').figure(plot_history(model.history), 'Loss terms per epoch, training and validation.', 'history')
     lat = model.get_latent_blocks(adata)
     r.heading('Latent blocks').figure(plot_blocks(lat, {k: adata.obs[k] for k in covariate_keys[:1] + [treatment_key]}), 'z_x should separate the covariate, z_t the treatment.', 'blocks')
-    if pairs:
-        r.heading('Held-out combinations').table(cf, caption='Predicted from each covariate\'s controls; compare FCR with the no-learning baselines and scGen\'s latent arithmetic on the top-50-gene R² and the Pearson correlation of shifts.' + _calibration_note(profiles))
-        for k, ((t, x), p) in enumerate(list(profiles.items())[:4], 1):
-            r.figure(plot_response(p['control'], p['observed'], p['predictions'], title=f'{t} x {x}'), f'{t} x {x}: predicted vs observed shift; red: top 50 genes.', _slug(f'response {k} {t} {x}'))
+    if pairs: r.heading('Held-out combinations')
+    if skipped: r.bullets([f"{_named(c)} was not scored: {why}" for c, why in skipped.items()])
+    if profiles:
+        r.table(cf, caption='Predicted from each covariate\'s controls; compare FCR with the no-learning baselines and scGen\'s latent arithmetic on the top-50-gene R² and the Pearson correlation of shifts.' + _calibration_note(profiles))
+        for k, (combo, p) in enumerate(list(profiles.items())[:4], 1):
+            r.figure(plot_response(p['control'], p['observed'], p['predictions'], title=_named(combo)), f'{_named(combo)}: predicted vs observed shift; red: top 50 genes.',
+                     _slug(' '.join(['response', str(k), *combo])))
     (out/'metrics.json').write_text(json.dumps(metrics, indent=2, default=str))
     command = (['fcr', 'train', str(data), '--treatment-key', treatment_key] + [a for k in covariate_keys for a in ('--covariate-key', k)] + ['--control-value', control_value]
                + [a for flag, v in (('--layer', layer), ('--dose-key', dose_key), ('--holdout', holdout), ('--epochs', epochs)) if v is not None for a in (flag, str(v))]
@@ -366,7 +387,7 @@ def run_predict(model_dir:str|Path,   # a folder written by `fcr train` (its mod
     out = prepare_output(out, force, is_file=True, create=False)   # checked now; its folder is made once the prediction succeeded
     if cell_eval is not None:   # treatments may be a comma-separated list; the group's controls and observed cells come from `data`
         real_out = prepare_output(out.with_name(out.stem + '_real.h5ad'), force, is_file=True, create=False)
-        pred, real = cell_eval_inputs(model, cells, [t.strip() for t in treatment.split(',')], cell_eval)
+        pred, real = cell_eval_inputs(model, cells, [t.strip() for t in treatment.split(',')], cell_eval, dose=dose)
         out.parent.mkdir(parents=True, exist_ok=True)
         pred.write_h5ad(out); real.write_h5ad(real_out)
         reg = model.registry
@@ -419,15 +440,18 @@ def run_evaluate(model_dir:str|Path, # a folder written by `fcr train`
     r.heading('Latent blocks').figure(plot_blocks(lat, {reg['covariate_keys'][0]: adata.obs[reg['covariate_keys'][0]], reg['treatment_key']: adata.obs[reg['treatment_key']]}),
                                       'Each block should separate cells by its own label.', 'blocks')
     metrics = {'command': 'evaluate', 'data': str(data), 'unseen_combinations': [list(p) for p in unseen], 'environment': environment()}
+    profiles, skipped = {}, {}
     if unseen:
         ref_dir = next((p for p in (Path(model_dir)/'reference_vae', Path(model_dir).parent/'reference_vae') if (p/'config.json').exists()), None)
-        cf, profiles = score_unseen(model, adata, unseen, None if ref_dir is None else FCR.load(ref_dir, adata))   # `fcr train --holdout` saved the VAE
-        metrics['counterfactual'] = cf.to_dict('records')
-        r.heading('Combinations unseen in training').table(cf, caption='FCR against the no-learning baselines; the top-50-gene R² and the Pearson correlation of shifts are the informative columns.' + _calibration_note(profiles))
+        cf, profiles, skipped = score_unseen(model, adata, unseen, None if ref_dir is None else FCR.load(ref_dir, adata))   # `fcr train --holdout` saved the VAE
+        metrics |= {'counterfactual': cf.to_dict('records'), 'not_scored': {_named(c): why for c, why in skipped.items()}}
+        r.heading('Combinations unseen in training')
+        if skipped: r.bullets([f"{_named(c)} was not scored: {why}" for c, why in skipped.items()])
+        if profiles: r.table(cf, caption='FCR against the no-learning baselines; the top-50-gene R² and the Pearson correlation of shifts are the informative columns.' + _calibration_note(profiles))
     else: r.note('The data holds no treated combination the model did not see in training, so there is no counterfactual to score.')
     (out/'metrics.json').write_text(json.dumps(metrics, indent=2, default=str))
     page = r.write(out)
-    print(f"fcr evaluate: done in {time.time() - t_start:.0f}s; {len(unseen)} unseen combination(s) scored. Report: {page}; metrics: {out/'metrics.json'}")
+    print(f"fcr evaluate: done in {time.time() - t_start:.0f}s; {len(profiles)} unseen combination(s) scored{f', {len(skipped)} not (the report says why)' if skipped else ''}. Report: {page}; metrics: {out/'metrics.json'}")
     return metrics
 
 # %% ../nbs/09_cli.ipynb #422661de

@@ -4,7 +4,8 @@
 
 # %% auto #0
 __all__ = ['top_shift_genes', 'response_scores', 'rank_degs', 'e_distance', 'context_weighted_shift', 'baseline_predictions',
-           'covariate_labels', 'condition_labels', 'scored_expression', 'counterfactual_table', 'cell_eval_inputs']
+           'covariate_labels', 'condition_labels', 'dose_labels', 'scored_expression', 'counterfactual_table',
+           'cell_eval_inputs']
 
 # %% ../nbs/06b_response.ipynb #c2e1d004
 import numpy as np
@@ -159,6 +160,13 @@ def condition_labels(labels,      # treatment labels, one per cell (or per query
     table, codes = parse_treatments(labels, None, reg['control_value'], reg['combination_sep'])
     return table.condition.to_numpy(dtype=str)[codes]
 
+def dose_labels(obs:pd.DataFrame, # cell annotations with the registry's treatment column (and dose column, if it has one)
+                reg:dict,         # the model's registry
+               )->np.ndarray:     # (cells,) str
+    "Each cell's dose as predictions write it: its parts' doses in the registry's order joined by '+', '0' for controls, '1' without a dose key"
+    table, codes = parse_treatments(obs[reg['treatment_key']], obs[reg['dose_key']] if reg['dose_key'] else None, reg['control_value'], reg['combination_sep'])
+    return np.array(['+'.join(f'{d:g}' for d in ds) or '0' for ds in table.doses])[codes]   # one string per distinct (label, dose), not per cell
+
 def scored_expression(adata:ad.AnnData, # cells with the registered expression
                       reg:dict,         # the model's registry
                       counts:bool,      # whether the model's likelihood reads counts
@@ -181,7 +189,7 @@ def _pca_basis(X, n_pcs):
 
 def counterfactual_table(model,             # a trained `fcr.FCR` (anything with `predict_counterfactual`), or a list of them: an ensemble
                          adata:ad.AnnData,  # cells with counts; must contain the combinations' cells and controls
-                         combinations:list, # [(treatment, covariate group label)], e.g. [('drug1', 'line0')]
+                         combinations:list, # [(treatment, covariate group label)] or, with doses, [(treatment, covariate, dose)], e.g. [('drug1', 'line0')]
                          train_mask:np.ndarray=None, # (cells,) cells the baselines may learn from (default: all outside the combinations)
                          n_top:int=50,      # number of DEGs for the DEG scores
                          seed:int=0,        # seed of the sampled counts: the k-th ensemble member draws with seed + k, each reference with seed
@@ -200,33 +208,44 @@ def counterfactual_table(model,             # a trained `fcr.FCR` (anything with
         raise ValueError(f"The ensemble mixes likelihoods {sorted({m.module.likelihood for m in models})}: its members' predictions are on different scales. Train every member with the same likelihood.")
     tkey, ckeys, ctrl = reg['treatment_key'], reg['covariate_keys'], reg['control_value']
     t_lab, x_lab = condition_labels(adata.obs[tkey], reg), covariate_labels(adata.obs, ckeys)
-    combinations = list(zip(condition_labels([t for t, _ in combinations], reg), [x for _, x in combinations]))
+    dosed, d_lab = reg['dose_key'] is not None, dose_labels(adata.obs, reg)
+    s_lab = np.where(t_lab == ctrl, ctrl, np.char.add(np.char.add(t_lab.astype(str), ' @ '), d_lab)) if dosed else t_lab   # with doses, a treatment is scored at one dose
+    queries = []   # (key in profiles, condition, covariate, dose)
+    for combo in combinations:
+        t, x = str(condition_labels([combo[0]], reg)[0]), combo[1]
+        cells = (t_lab == t) & (x_lab == x)
+        if not cells.any(): raise ValueError(f"No cells of combination {t!r} × {x!r} in the data to evaluate against.")
+        if len(combo) > 2 and not dosed: raise ValueError(f"{tuple(combo)!r} gives a dose, but the model was registered without a dose key: give (treatment, covariate).")
+        doses = [str(dose_labels(pd.DataFrame({tkey: [t], reg['dose_key']: [str(combo[2])]}), reg)[0])] if len(combo) > 2 else sorted(set(d_lab[cells].tolist()))
+        if len(doses) > 1: raise ValueError(f"The cells of {t!r} × {x!r} were given at doses {doses}: score one dose at a time, as ({t!r}, {x!r}, {doses[0]!r}).")
+        queries.append(((t, x) if len(combo) == 2 else (t, x, doses[0]), t, x, doses[0]))
+    def scored(t, d): return f'{t} @ {d}' if dosed else t
     counts = models[0].module.likelihood != 'normal'
     X = scored_expression(adata, reg, counts)
     in_combo = np.zeros(adata.n_obs, bool)
-    for t, x in combinations: in_combo |= (t_lab == t) & (x_lab == x)
+    for _, t, x, d in queries: in_combo |= (s_lab == scored(t, d)) & (x_lab == x)
     learn = ~in_combo if train_mask is None else np.asarray(train_mask) & ~in_combo
-    X_learn, t_learn, x_learn = X[learn], t_lab[learn], x_lab[learn]  # what the baselines may see, copied once
+    X_learn, s_learn, x_learn = X[learn], s_lab[learn], x_lab[learn]  # what the baselines may see, copied once
     def predicted_cells(m, source, t, seed, **kw):   # log-normalised cells, and the weight of FCR's calibration (`predict_counterfactual`; 0 for models without one)
         pred = m.predict_counterfactual(source, treatment=t, log_normalized=counts, seed=seed, **kw)
         return np.asarray(pred.X, dtype=np.float64), pred.uns.get('fcr_counterfactual', {}).get('calibration_weight', 0.0)
     rows, profiles = [], {}
-    for t, x in combinations:  # a loop over a few held-out combinations
-        target, controls = (t_lab == t) & (x_lab == x), (t_lab == ctrl) & (x_lab == x)
-        if not target.any(): raise ValueError(f"No cells of combination {t!r} × {x!r} in the data to evaluate against.")
+    for key, t, x, d in queries:  # a loop over a few held-out combinations
+        target, controls = (s_lab == scored(t, d)) & (x_lab == x), (t_lab == ctrl) & (x_lab == x)
         if not controls.any(): raise ValueError(f"No control cells for {x!r}: a counterfactual needs that covariate's controls.")
-        members = [predicted_cells(m, adata[controls], t, seed + k, **({} if calibrate else {'calibrate': False})) for k, m in enumerate(models)]
+        options = ({} if calibrate else {'calibrate': False}) | ({'dose': d} if dosed else {})
+        members = [predicted_cells(m, adata[controls], t, seed + k, **options) for k, m in enumerate(models)]
         cells = {'FCR': np.mean([X for X, _ in members], 0)}   # one member: its own cells
         c, y = X[controls].mean(0), X[target].mean(0)
-        for method, p in baseline_predictions(X_learn, t_learn, x_learn, t, x, ctrl).items():
+        for method, p in baseline_predictions(X_learn, s_learn, x_learn, scored(t, d), x, ctrl).items():
             cells[method] = X[controls] + (p - c)
         for name, ref in (references or {}).items(): cells[name] = predicted_cells(ref, adata[controls], t, seed)[0]
         degs = top_shift_genes(c, y, n_top) if deg_method == 'shift' else rank_degs(X, target, controls, n_top, deg_method)
         mu, axes = _pca_basis(X[target | controls], n_pcs)
         preds = {m: v.mean(0) for m, v in cells.items()}
-        profiles[(t, x)] = dict(control=c, observed=y, predictions=preds, degs=degs, calibration_weight=float(np.mean([w for _, w in members])))
+        profiles[key] = dict(control=c, observed=y, predictions=preds, degs=degs, calibration_weight=float(np.mean([w for _, w in members])))
         for method, v in cells.items():
-            rows.append(dict(treatment=t, covariate=x, method=method, n_cells=int(target.sum())) | response_scores(c, y, preds[method], degs=degs)
+            rows.append(dict(treatment=t, covariate=x) | ({'dose': d} if dosed else {}) | dict(method=method, n_cells=int(target.sum())) | response_scores(c, y, preds[method], degs=degs)
                         | dict(e_distance=e_distance((v - mu) @ axes, (X[target] - mu) @ axes, seed=seed)))
     return pd.DataFrame(rows), profiles
 
@@ -236,6 +255,7 @@ def cell_eval_inputs(model,              # a trained `fcr.FCR` (anything with `r
                      treatments:list,    # the treatments to predict, e.g. the held-out ones
                      covariate:str,      # the covariate group, as `covariate_labels` names it (e.g. 'line0' or 'line0|batch1')
                      seed:int=0,         # seed of the drawn counts (the i-th treatment's: seed + i)
+                     dose=None,          # with doses: the one to predict and compare at (None: each treatment's cells must share one)
                     )->tuple:            # (predicted, real) AnnDatas: log-normalised X, the registry's treatment column, the same genes
     "A predicted and a real AnnData in the form cell-eval scores: one covariate group's controls, and its cells under each treatment"
     reg = model.registry
@@ -244,15 +264,24 @@ def cell_eval_inputs(model,              # a trained `fcr.FCR` (anything with `r
     treatments = condition_labels(list(treatments), reg).tolist()
     controls = (t_lab == ctrl) & (x_lab == covariate)
     if not controls.any(): raise ValueError(f"No control cells for {covariate!r}; covariate groups with controls: {sorted(set(x_lab[t_lab == ctrl]))[:10]}.")
-    missing = [t for t in treatments if not ((t_lab == t) & (x_lab == covariate)).any()]
-    if missing: raise ValueError(f"No observed cells of {missing} in {covariate!r}: cell-eval needs the real cells of every predicted treatment.")
-    keep = controls | ((x_lab == covariate) & np.isin(t_lab, list(treatments)))
+    d_lab = dose_labels(adata.obs, reg)
+    cells = {t: (t_lab == t) & (x_lab == covariate) for t in treatments}
+    if dose is not None:
+        if reg['dose_key'] is None: raise ValueError("dose is given, but the model was registered without a dose key: leave it out.")
+        cells = {t: m & (d_lab == dose_labels(pd.DataFrame({tkey: [t], reg['dose_key']: [str(dose)]}), reg)[0]) for t, m in cells.items()}
+    missing = [t for t, m in cells.items() if not m.any()]
+    if missing: raise ValueError(f"No observed cells of {missing} in {covariate!r}{'' if dose is None else f' at dose {dose}'}: cell-eval needs the real cells of every predicted treatment.")
+    doses = {t: sorted(set(d_lab[m].tolist())) for t, m in cells.items()}
+    several = {t: d for t, d in doses.items() if len(d) > 1}
+    if several: raise ValueError(f"Cells of {several} were given at several doses: cell-eval compares one dose; pass dose=.")
+    keep = controls | np.logical_or.reduce(list(cells.values()))
     counts = model.module.likelihood != 'normal'
     X = scored_expression(adata, reg, counts, rows=keep)   # only the group's cells are read
     var = pd.DataFrame(index=adata.var_names.copy())
     real = ad.AnnData(X.astype(np.float32), obs=pd.DataFrame({tkey: t_lab[keep]}, index=adata.obs_names[keep].copy()), var=var)
     source = adata[controls]
-    predicted = [np.asarray(model.predict_counterfactual(source, treatment=t, log_normalized=counts, seed=seed + i).X) for i, t in enumerate(treatments)]
+    predicted = [np.asarray(model.predict_counterfactual(source, treatment=t, log_normalized=counts, seed=seed + i, **({'dose': doses[t][0]} if reg['dose_key'] else {})).X)
+                 for i, t in enumerate(treatments)]
     groups = [ctrl] + list(treatments)
     obs = pd.DataFrame({tkey: np.repeat(groups, source.n_obs)}, index=[f'{t}:{n}' for t in groups for n in source.obs_names])
     return ad.AnnData(np.vstack([X[controls[keep]]] + predicted).astype(np.float32), obs=obs, var=var.copy()), real
