@@ -209,6 +209,7 @@ def setup_anndata(adata:ad.AnnData,         # cells x genes; only adata.uns['fcr
         raise ValueError(f"obs_names are not unique (e.g. {dup}). Call adata.obs_names_make_unique() on your data, or set unique cell ids.")
     cov_keys = [covariate_keys] if isinstance(covariate_keys, str) else list(covariate_keys)
     if not cov_keys: raise ValueError("covariate_keys is empty. Pass at least one obs column (e.g. 'cell_line'); for a single context, add a constant column.")
+    if len(set(cov_keys)) < len(cov_keys): raise ValueError(f"covariate_keys {cov_keys} names a column more than once: give each covariate column once.")
     if treatment_key in cov_keys: raise ValueError(f"{treatment_key!r} is both the treatment key and a covariate key. The covariates x must be distinct from the treatment t.")
     if unused_categories not in ('raise', 'ignore'): raise ValueError(f"unused_categories must be 'raise' or 'ignore', got {unused_categories!r}.")
     for k in [treatment_key] + cov_keys + [dose_key, split_key]:
