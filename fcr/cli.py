@@ -244,7 +244,7 @@ def score_unseen(model:FCR,          # a trained model
     references = {} if reference_vae is None else {'latent arithmetic': LatentArithmetic(reference_vae, adata[seen_rows])}
     queries = []
     for t, x in combinations:
-        doses = sorted(set(d_lab[(t_lab == t) & (x_lab == x)].tolist()))
+        doses = sorted(set(d_lab[(t_lab == t) & (x_lab == x)].tolist()), key=lambda d: [float(v) for v in d.split('+')])
         queries += [(t, x, d) for d in doses] if len(doses) > 1 else [(t, x)]
     tables, profiles, skipped = [], {}, {}
     for query in queries:   # one at a time: one the baselines cannot score (its treatment seen in no other covariate, ...) is left out, with the reason
@@ -275,7 +275,8 @@ def _checked_training_run(data, treatment_key, covariate_keys, control_value, la
         split = adata.obs['fcr_split'].astype(str).to_numpy()
         if not (split == 'train').any():
             raise UsageError("obs['fcr_split'] marks no cell 'train', so there is nothing to train on. Mark the training cells 'train', or remove the column from a copy of the file and let fcr train write its split.")
-        held = (split == 'heldout') & (t_lab != reg['control_value'])
+        pair = pd.MultiIndex.from_arrays([t_lab, x_lab])
+        held = (split == 'heldout') & (t_lab != reg['control_value']) & ~pair.isin(pair[split == 'train'])   # a combination with 'train' cells is trained on, whatever else is held out
         pairs = sorted(set(zip(t_lab[held].tolist(), x_lab[held].tolist())))   # the file's held-out combinations are scored as --holdout's are
     else:
         pairs = list(dict.fromkeys(zip(condition_labels([t for t, _ in requested], reg).tolist(), [x for _, x in requested]))) if requested else []   # 'B+A' is 'A+B'; each pair once
@@ -384,6 +385,7 @@ def run_predict(model_dir:str|Path,   # a folder written by `fcr train` (its mod
     t_start = time.time()
     cells = read_h5ad(data)
     model = _load_model(model_dir, cells)
+    if dose is not None and model.registry['dose_key'] is None: raise UsageError("--dose is given, but the model was trained without a dose key (--dose-key): leave it out.")
     out = prepare_output(out, force, is_file=True, create=False)   # checked now; its folder is made once the prediction succeeded
     if cell_eval is not None:   # treatments may be a comma-separated list; the group's controls and observed cells come from `data`
         real_out = prepare_output(out.with_name(out.stem + '_real.h5ad'), force, is_file=True, create=False)

@@ -230,8 +230,8 @@ def load(cls:FCR,
     d = Path(dir)
     if not (d/'config.json').exists(): raise FileNotFoundError(f"{d} has no config.json: it is not a folder written by FCR.save.")
     config = json.loads((d/'config.json').read_text())
-    saved = config.get('model_class', 'FCR')
-    if saved != cls.__name__: raise ValueError(f"{d} holds a saved {saved}, not a {cls.__name__}: load it with {saved}.load{'' if saved == 'FCR' else ' (fcr.baselines)'}.")
+    saved = config.get('model_class')   # absent from folders saved before it was recorded
+    if saved is not None and saved != cls.__name__: raise ValueError(f"{d} holds a saved {saved}, not a {cls.__name__}: load it with {saved}.load{'' if saved == 'FCR' else ' (fcr.baselines)'}.")
     self = cls.__new__(cls)
     with seeded_torch(0): self._build(config['registry'], config['init_params'])   # its initial weights are replaced below: leave the caller's random stream alone
     self.module.load_state_dict(torch.load(d/'model.pt', map_location='cpu', weights_only=True))

@@ -167,6 +167,12 @@ def dose_labels(obs:pd.DataFrame, # cell annotations with the registry's treatme
     table, codes = parse_treatments(obs[reg['treatment_key']], obs[reg['dose_key']] if reg['dose_key'] else None, reg['control_value'], reg['combination_sep'])
     return np.array(['+'.join(f'{d:g}' for d in ds) or '0' for ds in table.doses])[codes]   # one string per distinct (label, dose), not per cell
 
+def _dose_of(treatment:str, dose, reg:dict)->str:
+    "A queried dose as `dose_labels` writes it, read against the treatment label as given: 'B+A' at '0.5+1' is 'A+B' at '1+0.5'"
+    return str(dose_labels(pd.DataFrame({reg['treatment_key']: [treatment], reg['dose_key']: [str(dose)]}), reg)[0])
+
+def _dose_order(dose:str)->list: return [float(d) for d in dose.split('+')]   # '2' before '10'
+
 def scored_expression(adata:ad.AnnData, # cells with the registered expression
                       reg:dict,         # the model's registry
                       counts:bool,      # whether the model's likelihood reads counts
@@ -216,8 +222,9 @@ def counterfactual_table(model,             # a trained `fcr.FCR` (anything with
         cells = (t_lab == t) & (x_lab == x)
         if not cells.any(): raise ValueError(f"No cells of combination {t!r} × {x!r} in the data to evaluate against.")
         if len(combo) > 2 and not dosed: raise ValueError(f"{tuple(combo)!r} gives a dose, but the model was registered without a dose key: give (treatment, covariate).")
-        doses = [str(dose_labels(pd.DataFrame({tkey: [t], reg['dose_key']: [str(combo[2])]}), reg)[0])] if len(combo) > 2 else sorted(set(d_lab[cells].tolist()))
+        doses = [_dose_of(combo[0], combo[2], reg)] if len(combo) > 2 else sorted(set(d_lab[cells].tolist()), key=_dose_order)
         if len(doses) > 1: raise ValueError(f"The cells of {t!r} × {x!r} were given at doses {doses}: score one dose at a time, as ({t!r}, {x!r}, {doses[0]!r}).")
+        if not (cells & (d_lab == doses[0])).any(): raise ValueError(f"No cells of combination {t!r} × {x!r} at dose {doses[0]} in the data to evaluate against; its doses there: {sorted(set(d_lab[cells].tolist()), key=_dose_order)}.")
         queries.append(((t, x) if len(combo) == 2 else (t, x, doses[0]), t, x, doses[0]))
     def scored(t, d): return f'{t} @ {d}' if dosed else t
     counts = models[0].module.likelihood != 'normal'
@@ -261,14 +268,14 @@ def cell_eval_inputs(model,              # a trained `fcr.FCR` (anything with `r
     reg = model.registry
     tkey, ctrl = reg['treatment_key'], reg['control_value']
     t_lab, x_lab = condition_labels(adata.obs[tkey], reg), covariate_labels(adata.obs, reg['covariate_keys'])
-    treatments = condition_labels(list(treatments), reg).tolist()
+    given, treatments = list(treatments), condition_labels(list(treatments), reg).tolist()
     controls = (t_lab == ctrl) & (x_lab == covariate)
     if not controls.any(): raise ValueError(f"No control cells for {covariate!r}; covariate groups with controls: {sorted(set(x_lab[t_lab == ctrl]))[:10]}.")
     d_lab = dose_labels(adata.obs, reg)
     cells = {t: (t_lab == t) & (x_lab == covariate) for t in treatments}
     if dose is not None:
         if reg['dose_key'] is None: raise ValueError("dose is given, but the model was registered without a dose key: leave it out.")
-        cells = {t: m & (d_lab == dose_labels(pd.DataFrame({tkey: [t], reg['dose_key']: [str(dose)]}), reg)[0]) for t, m in cells.items()}
+        cells = {t: cells[t] & (d_lab == _dose_of(g, dose, reg)) for g, t in zip(given, treatments)}
     missing = [t for t, m in cells.items() if not m.any()]
     if missing: raise ValueError(f"No observed cells of {missing} in {covariate!r}{'' if dose is None else f' at dose {dose}'}: cell-eval needs the real cells of every predicted treatment.")
     doses = {t: sorted(set(d_lab[m].tolist())) for t, m in cells.items()}
