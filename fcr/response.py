@@ -18,7 +18,7 @@ import scanpy as sc
 from .core import group_means, log_normalize   # log_normalize lives in 00_core; fcr.response.log_normalize keeps working
 from .metrics import as_2d
 from .data import parse_treatments
-from .loader import to_dense, _read_rows
+from .loader import to_dense, read_rows
 
 # %% ../nbs/06b_response.ipynb #128c74bf
 def _r2(y, yhat):
@@ -183,7 +183,7 @@ def scored_expression(adata:ad.AnnData, # cells with the registered expression
     if rows is not None and (np.asarray(rows).dtype != bool or np.shape(rows) != (adata.n_obs,)):
         raise ValueError(f"rows must be a boolean mask with one entry per cell ({adata.n_obs}), got {np.asarray(rows).dtype} of shape {np.shape(rows)}.")
     backed = not isinstance(expression, (np.ndarray, sp.spmatrix, sp.sparray))   # an on-disk matrix (dense or sparse) of a backed AnnData
-    if backed or rows is not None: expression = _read_rows(expression, np.flatnonzero(rows) if rows is not None else np.arange(adata.n_obs), backed, dense=False)
+    if backed or rows is not None: expression = read_rows(expression, np.flatnonzero(rows) if rows is not None else np.arange(adata.n_obs), backed, dense=False)
     return log_normalize(expression) if counts else np.asarray(to_dense(expression), dtype=np.float64)
 
 # %% ../nbs/06b_response.ipynb #539cc100
