@@ -285,10 +285,10 @@ def cell_eval_inputs(model,              # a trained `fcr.FCR` (anything with `r
     counts = model.module.likelihood != 'normal'
     X = scored_expression(adata, reg, counts, rows=keep)   # only the group's cells are read
     var = pd.DataFrame(index=adata.var_names.copy())
-    real = ad.AnnData(X.astype(np.float32), obs=pd.DataFrame({tkey: t_lab[keep]}, index=adata.obs_names[keep].copy()), var=var)
+    real = ad.AnnData(X.astype(np.float32), obs=pd.DataFrame({tkey: pd.Categorical(t_lab[keep])}, index=adata.obs_names[keep].copy()), var=var)
     source = adata[controls]
     predicted = [np.asarray(model.predict_counterfactual(source, treatment=t, log_normalized=counts, seed=seed + i, **({'dose': doses[t][0]} if reg['dose_key'] else {})).X)
                  for i, t in enumerate(treatments)]
     groups = [ctrl] + list(treatments)
-    obs = pd.DataFrame({tkey: np.repeat(groups, source.n_obs)}, index=[f'{t}:{n}' for t in groups for n in source.obs_names])
+    obs = pd.DataFrame({tkey: pd.Categorical(np.repeat(groups, source.n_obs))}, index=[f'{t}:{n}' for t in groups for n in source.obs_names])   # labels as anndata stores them
     return ad.AnnData(np.vstack([X[controls[keep]]] + predicted).astype(np.float32), obs=obs, var=var.copy()), real
