@@ -114,7 +114,8 @@ def predict_counterfactual(self:FCR,
     with seeded_torch(seed, dev):   # the same seed gives the same prediction, whatever was drawn before
         shift, weight = None, 0.0
         if calibrate and condition != reg['conditions'][0] and not is_seen.all():
-            if self.adata is None: warnings.warn("Not calibrated: this model was loaded without its training cells, which the calibration reads. FCR.load(dir, adata) with them, or pass calibrate=False.")
+            if self.adata is None: warnings.warn("Not calibrated: this model was loaded without its training cells, which the calibration reads. In Python, FCR.load(dir, adata) with them, "
+                                                 "or pass calibrate=False; with the fcr command, keep adata_with_latents.h5ad beside the model folder, where fcr train writes it.")
             else:
                 cal = self.response_calibration(treatment, dose, n_samples, seed=seed)
                 if cal['errors'].empty: warnings.warn(f"Not calibrated: no covariate group of the model's training cells saw {condition!r} at dose {dose_str} and has control cells, so there is no error to learn from. "
