@@ -18,7 +18,7 @@ import anndata as ad
 from fastcore.basics import patch
 from .core import log_normalize, seeded_torch
 from .data import encode_cells
-from .likelihood import kl_normal, sample_nb
+from .likelihood import kl_normal, predicted_counts
 from .model import FCRModule, ConditionalPrior, CovariateEmbedding, TreatmentEmbedding, mlp
 from .train import FCR, PLAIN_VAE, seen_cells
 
@@ -234,6 +234,7 @@ class LatentArithmetic:
         with torch.no_grad(), seeded_torch(seed, dev):
             params = self.module.decoder(torch.as_tensor(z, dtype=torch.float32, device=dev), lib)
             draw = self.module.likelihood != 'normal' and (sample_counts or log_normalized)
-            out = (sample_nb(params['mean'], params['theta']) if draw else params['mean']).cpu().numpy()
+            kept = torch.sigmoid(-params['pi_logits']) if 'pi_logits' in params else None   # ZINB's chance a count is not a structural zero
+            out = predicted_counts(params['mean'], params.get('theta'), kept, draw=draw).cpu().numpy()
         obs = pd.DataFrame({reg['treatment_key']: str(treatment)}, index=adata_source.obs_names.copy())
         return ad.AnnData(log_normalize(out).astype(np.float32) if log_normalized else out, obs=obs, var=pd.DataFrame(index=pd.Index(reg['var_names'])))

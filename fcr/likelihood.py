@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['kl_normal', 'nb_log_prob', 'zinb_log_prob', 'count_entries', 'count_lookup', 'lgamma_ratio', 'digamma_diff',
-           'NBRowLogProb', 'nb_row_log_prob', 'sample_nb']
+           'NBRowLogProb', 'nb_row_log_prob', 'sample_nb', 'predicted_counts']
 
 # %% ../nbs/04_likelihood.ipynb #b4a1d004
 from types import SimpleNamespace
@@ -146,3 +146,14 @@ def sample_nb(mean:torch.Tensor,  # (..., G) expected counts (>= 0)
              )->torch.Tensor:     # (..., G) counts drawn from NB(mean, theta)
     "Negative-binomial counts around `mean`, drawn as a gamma-Poisson mixture"
     return torch.poisson(torch.distributions.Gamma(theta, theta / mean.clamp_min(1e-8)).sample())
+
+# %% ../nbs/04_likelihood.ipynb #e1e83b50
+def predicted_counts(mean:torch.Tensor,   # (..., G) the NB means
+                     theta:torch.Tensor,  # (G,) inverse dispersions
+                     kept:torch.Tensor=None, # (..., G) ZINB's chance that a count is not a structural zero (None: NB)
+                     draw:bool=False,     # draw counts (True) or return their expectation
+                    )->torch.Tensor:      # (..., G) expected or drawn counts
+    "Expected counts of an NB or ZINB prediction, or counts drawn from it"
+    if not draw: return mean if kept is None else mean * kept
+    counts = sample_nb(mean, theta)
+    return counts if kept is None else counts * (torch.rand_like(counts) < kept)

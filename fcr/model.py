@@ -263,9 +263,11 @@ def counterfactual(self:FCRModule,
                    lib:torch.Tensor,    # (B,) library sizes at which to express the mean (NB/ZINB)
                    give_mean:bool=True, # posterior means (True) or one posterior sample (False)
                    prior_tx:tuple=None, # (mean, scale), each (B, n_latent_tx): z_tx's prior under the query, replacing the prior network's
-                  )->torch.Tensor:      # (B, G) expected expression under the query
+                   params:bool=False,   # return the decoder's parameters (a dict: 'mean', and ZINB's 'pi_logits', ...) instead of the mean
+                  ):                    # (B, G) the decoder's mean under the query (NB: the expected counts), or its parameters
     "Expected expression of each cell under a new treatment and context, by abduction of the prior noise"
     z, p, p_new = self.latent(y, t, x, give_mean), self.prior(t, x), self.prior(t_new, x_new)
     if prior_tx is not None: p_new['tx'] = prior_tx
     z_new = [p_new[k][0] + p_new[k][1]*(z[k] - p[k][0])/p[k][1] for k in ('x', 't', 'tx')]
-    return self.decoder(torch.cat(z_new, -1), lib)['mean']
+    out = self.decoder(torch.cat(z_new, -1), lib)
+    return out if params else out['mean']

@@ -19,7 +19,7 @@ from fastcore.basics import patch
 import fcr
 from .core import get_device, group_means, log_normalize, seeded_torch
 from .data import encode_cells, check_compatible, parse_treatments, dose_vectors
-from .likelihood import sample_nb
+from .likelihood import sample_nb, predicted_counts
 from .align import LatentAlignment
 from .train import FCR, seen_cells
 from .loader import to_dense
@@ -134,10 +134,12 @@ def predict_counterfactual(self:FCR,
                 net_m, net_s = mod.prior(args[3], args[4])['tx']
                 prior_tx = (torch.where(use, m, net_m), torch.where(use, s, net_s))
             extra = {} if prior_tx is None else dict(prior_tx=prior_tx)   # models without a conditional z_tx prior take no replacement
-            mean = sum(mod.counterfactual(*args, give_mean=n_samples == 1, **extra) for _ in range(n_samples)) / n_samples
+            outs = [mod.counterfactual(*args, give_mean=n_samples == 1, params=True, **extra) for _ in range(n_samples)]
+            mean = sum(o['mean'] for o in outs) / n_samples
+            kept = sum(torch.sigmoid(-o['pi_logits']) for o in outs) / n_samples if 'pi_logits' in outs[0] else None   # ZINB: the chance a count is not a structural zero
             if shift is not None:   # the calibration, on the unseen combination's cells only
                 mean = torch.where(seen_here[:, None], mean, mean + shift if mod.likelihood == 'normal' else mean * shift.exp())
-            if sample_counts or log_normalized: mean = sample_nb(mean, mod.decoder.log_disp.exp())
+            if mod.likelihood != 'normal': mean = predicted_counts(mean, mod.decoder.log_disp.exp(), kept, draw=sample_counts or log_normalized)
             if log_normalized: mean = torch.log1p(mean / mean.sum(1, keepdim=True).clamp_min(1) * target_sum)
             preds.append(mean.cpu()); start += len(y)
     scale = 'log-normalised mean' if mod.likelihood == 'normal' else (f'log1p(sampled counts normalised to {target_sum:g})' if log_normalized else 'sampled counts' if sample_counts else
@@ -189,7 +191,9 @@ def response_calibration(self:FCR,
     dev = next(self.module.parameters()).device
     with seeded_torch(seed, dev):
         mean = self.predict_counterfactual(adata[controls], treatment, dose, n_samples=n_samples, calibrate=False, seed=seed).X   # expected counts, or Normal means
-        pred = log_normalize(sample_nb(torch.as_tensor(mean), self.module.decoder.log_disp.exp().cpu()).numpy()) if counts else mean
+        if self.module.likelihood == 'zinb':   # its draws need the zero inflation, which the expected counts have folded in
+            pred = log_normalize(self.predict_counterfactual(adata[controls], treatment, dose, n_samples=n_samples, calibrate=False, sample_counts=True, seed=seed).X)
+        else: pred = log_normalize(sample_nb(torch.as_tensor(mean), self.module.decoder.log_disp.exp().cpu()).numpy()) if counts else mean
     observed = to_dense((adata.X if reg['layer'] is None else adata.layers[reg['layer']])[np.flatnonzero(treated)])
     errors = group_means(log_normalize(observed) if counts else observed, labels[enc['x_id'][treated]]) - group_means(pred, labels[enc['x_id'][controls]])
     errors.columns = reg['var_names']
