@@ -148,11 +148,13 @@ def counterfactual(self:AdditiveModule,
                    x_new:torch.Tensor,  # (B, n_keys) queried covariates
                    lib:torch.Tensor,    # (B,) library sizes
                    give_mean:bool=True, # posterior means (True) or one posterior sample (False)
-                  )->torch.Tensor:      # (B, G) expected expression under the query
+                   params:bool=False,   # return the decoder's parameters instead of the mean, as `FCRModule.counterfactual` does
+                  ):                    # (B, G) the decoder's mean under the query, or its parameters
     "Expected expression under new labels: keep the basal state, swap the additive shifts"
     mu, sd = self.basal(y)
     z_b = mu if give_mean else mu + sd*torch.randn_like(sd)
-    return self.decoder(z_b + self.shift(t_new, x_new), lib)['mean']
+    out = self.decoder(z_b + self.shift(t_new, x_new), lib)
+    return out if params else out['mean']
 
 # %% ../nbs/07_baselines.ipynb #07a0f9d3
 class FCRVariant(FCR):
