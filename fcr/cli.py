@@ -22,7 +22,7 @@ from .simulate import simulate, simulate_cells
 from .train import FCR, PLAIN_VAE
 from .baselines import LatentArithmetic
 from .distributed import init_distributed, close_distributed
-from .data import sufficient_variability, check_compatible
+from .data import sufficient_variability, check_compatible, dose_order
 from .loader import add_split
 from .metrics import mcc, leakage_matrix, largest_off_diagonal
 from .response import counterfactual_table, covariate_labels, condition_labels, dose_labels, cell_eval_inputs
@@ -231,6 +231,10 @@ def parse_holdout(spec:str|None, # "t:x,t2:x2"; with several covariate keys, lev
     return pairs
 
 # %% ../nbs/09_cli.ipynb #c11a5c02
+def _seen_pairs(model)->set:
+    "The (condition, covariate label) pairs a model trained on, named as `condition_labels` and `covariate_labels` name cells"
+    return {(c[0], '|'.join(c[1:])) for c in model.seen_combinations}
+
 def score_unseen(model:FCR,          # a trained model
                  adata:ad.AnnData,   # labelled cells with counts, holding the combinations' cells and their controls
                  combinations:list,  # [(treatment, covariate label)] the model never saw
@@ -239,12 +243,11 @@ def score_unseen(model:FCR,          # a trained model
     "The prediction table of unseen combinations, as `fcr train` and `fcr evaluate` both report it: once per dose where a combination's cells span several"
     reg = model.registry
     t_lab, x_lab, d_lab = condition_labels(adata.obs[reg['treatment_key']], reg), covariate_labels(adata.obs, reg['covariate_keys']), dose_labels(adata.obs, reg)
-    seen = [(c[0], '|'.join(c[1:])) for c in model.seen_combinations]   # a few combinations; the cells are matched in one vectorised lookup
-    seen_rows = pd.MultiIndex.from_arrays([t_lab, x_lab]).isin(seen)
+    seen_rows = pd.MultiIndex.from_arrays([t_lab, x_lab]).isin(list(_seen_pairs(model)))   # a few combinations; the cells are matched in one vectorised lookup
     references = {} if reference_vae is None else {'latent arithmetic': LatentArithmetic(reference_vae, adata[seen_rows])}
     queries = []
     for t, x in combinations:
-        doses = sorted(set(d_lab[(t_lab == t) & (x_lab == x)].tolist()), key=lambda d: [float(v) for v in d.split('+')])
+        doses = sorted(set(d_lab[(t_lab == t) & (x_lab == x)].tolist()), key=dose_order)
         queries += [(t, x, d) for d in doses] if len(doses) > 1 else [(t, x)]
     tables, profiles, skipped = [], {}, {}
     for query in queries:   # one at a time: one the baselines cannot score (its treatment seen in no other covariate, ...) is left out, with the reason
@@ -275,9 +278,8 @@ def _checked_training_run(data, treatment_key, covariate_keys, control_value, la
         split = adata.obs['fcr_split'].astype(str).to_numpy()
         if not (split == 'train').any():
             raise UsageError("obs['fcr_split'] marks no cell 'train', so there is nothing to train on. Mark the training cells 'train', or remove the column from a copy of the file and let fcr train write its split.")
-        pair = pd.MultiIndex.from_arrays([t_lab, x_lab])
-        held = (split == 'heldout') & (t_lab != reg['control_value']) & ~pair.isin(pair[split == 'train'])   # a combination with 'train' cells is trained on, whatever else is held out
-        pairs = sorted(set(zip(t_lab[held].tolist(), x_lab[held].tolist())))   # the file's held-out combinations are scored as --holdout's are
+        held = (split == 'heldout') & (t_lab != reg['control_value'])
+        pairs = set(zip(t_lab[held].tolist(), x_lab[held].tolist()))   # the file's held-out combinations are scored as --holdout's are
     else:
         pairs = list(dict.fromkeys(zip(condition_labels([t for t, _ in requested], reg).tolist(), [x for _, x in requested]))) if requested else []   # 'B+A' is 'A+B'; each pair once
         for t, x in pairs:
@@ -289,7 +291,9 @@ def _checked_training_run(data, treatment_key, covariate_keys, control_value, la
         written = {k: adata.uns['fcr'][k] for k in ('heldout_conditions', 'heldout_groups')}   # add_split's record of what it held out
         report = register(split_key='fcr_split')   # the design the model trains on: held-out combinations are not counted
         adata.uns['fcr'] |= written
-    return adata, report, pairs, FCR(adata, n_latent_x=n_latent[0], n_latent_t=n_latent[1], n_latent_tx=n_latent[2])
+    model = FCR(adata, n_latent_x=n_latent[0], n_latent_t=n_latent[1], n_latent_tx=n_latent[2])
+    if own_split: pairs = sorted(pairs - _seen_pairs(model))   # a combination with 'train' cells is trained on, whatever else is held out
+    return adata, report, pairs, model
 
 def run_train(data:str|Path,          # input .h5ad
               treatment_key:str,      # obs column with the treatment
@@ -434,7 +438,7 @@ def run_evaluate(model_dir:str|Path, # a folder written by `fcr train`
     out = prepare_output(out, force)   # after the input's checks, so a failure leaves no folder behind
     reg = model.registry
     t_lab, x_lab = condition_labels(adata.obs[reg['treatment_key']], reg), covariate_labels(adata.obs, reg['covariate_keys'])   # 'B+A' is the model's 'A+B'
-    seen = {(c[0], '|'.join(c[1:])) for c in map(tuple, model.seen_combinations)}
+    seen = _seen_pairs(model)
     with_controls = set(x_lab[t_lab == reg['control_value']])  # covariate groups that have controls to predict from
     unseen = [p for p in sorted(set(zip(t_lab, x_lab))) if p[0] != reg['control_value'] and p not in seen and p[1] in with_controls][:max_combinations]
     r = Report(f'fcr evaluate: {Path(data).name}')

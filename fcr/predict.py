@@ -18,7 +18,7 @@ import anndata as ad
 from fastcore.basics import patch
 import fcr
 from .core import get_device, group_means, log_normalize, seeded_torch
-from .data import encode_cells, check_compatible, parse_treatments, dose_vectors
+from .data import encode_cells, check_compatible, parse_treatments, dose_vectors, dose_text
 from .likelihood import sample_nb, predicted_counts
 from .align import LatentAlignment
 from .train import FCR, seen_cells
@@ -31,7 +31,7 @@ def _query_treatment(self:FCR, treatment:str, dose, n:int)->tuple:
     reg = self.registry
     table, _ = parse_treatments([treatment], None if dose is None else [dose], reg['control_value'], reg['combination_sep'])
     t = dose_vectors(table.parts, table.doses, reg['treatments'])
-    return torch.from_numpy(np.tile(t, (n, 1))), table.condition[0], '+'.join(f'{d:g}' for d in table.doses[0]) or '0'
+    return torch.from_numpy(np.tile(t, (n, 1))), table.condition[0], dose_text(table.doses[0])
 
 # %% ../nbs/05a_predict.ipynb #72eb21fa
 @patch

@@ -17,7 +17,7 @@ import anndata as ad
 import scanpy as sc
 from .core import group_means, log_normalize   # log_normalize lives in 00_core; fcr.response.log_normalize keeps working
 from .metrics import as_2d
-from .data import parse_treatments
+from .data import parse_treatments, dose_text, dose_order
 from .loader import to_dense, read_rows
 
 # %% ../nbs/06b_response.ipynb #128c74bf
@@ -165,13 +165,11 @@ def dose_labels(obs:pd.DataFrame, # cell annotations with the registry's treatme
                )->np.ndarray:     # (cells,) str
     "Each cell's dose as predictions write it: its parts' doses in the registry's order joined by '+', '0' for controls, '1' without a dose key"
     table, codes = parse_treatments(obs[reg['treatment_key']], obs[reg['dose_key']] if reg['dose_key'] else None, reg['control_value'], reg['combination_sep'])
-    return np.array(['+'.join(f'{d:g}' for d in ds) or '0' for ds in table.doses])[codes]   # one string per distinct (label, dose), not per cell
+    return np.array([dose_text(ds) for ds in table.doses])[codes]   # one string per distinct (label, dose), not per cell
 
 def _dose_of(treatment:str, dose, reg:dict)->str:
     "A queried dose as `dose_labels` writes it, read against the treatment label as given: 'B+A' at '0.5+1' is 'A+B' at '1+0.5'"
     return str(dose_labels(pd.DataFrame({reg['treatment_key']: [treatment], reg['dose_key']: [str(dose)]}), reg)[0])
-
-def _dose_order(dose:str)->list: return [float(d) for d in dose.split('+')]   # '2' before '10'
 
 def scored_expression(adata:ad.AnnData, # cells with the registered expression
                       reg:dict,         # the model's registry
@@ -222,9 +220,9 @@ def counterfactual_table(model,             # a trained `fcr.FCR` (anything with
         cells = (t_lab == t) & (x_lab == x)
         if not cells.any(): raise ValueError(f"No cells of combination {t!r} × {x!r} in the data to evaluate against.")
         if len(combo) > 2 and not dosed: raise ValueError(f"{tuple(combo)!r} gives a dose, but the model was registered without a dose key: give (treatment, covariate).")
-        doses = [_dose_of(combo[0], combo[2], reg)] if len(combo) > 2 else sorted(set(d_lab[cells].tolist()), key=_dose_order)
+        doses = [_dose_of(combo[0], combo[2], reg)] if len(combo) > 2 else sorted(set(d_lab[cells].tolist()), key=dose_order)
         if len(doses) > 1: raise ValueError(f"The cells of {t!r} × {x!r} were given at doses {doses}: score one dose at a time, as ({t!r}, {x!r}, {doses[0]!r}).")
-        if not (cells & (d_lab == doses[0])).any(): raise ValueError(f"No cells of combination {t!r} × {x!r} at dose {doses[0]} in the data to evaluate against; its doses there: {sorted(set(d_lab[cells].tolist()), key=_dose_order)}.")
+        if not (cells & (d_lab == doses[0])).any(): raise ValueError(f"No cells of combination {t!r} × {x!r} at dose {doses[0]} in the data to evaluate against; its doses there: {sorted(set(d_lab[cells].tolist()), key=dose_order)}.")
         queries.append(((t, x) if len(combo) == 2 else (t, x, doses[0]), t, x, doses[0]))
     def scored(t, d): return f'{t} @ {d}' if dosed else t
     counts = models[0].module.likelihood != 'normal'
