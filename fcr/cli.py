@@ -25,7 +25,7 @@ from .distributed import init_distributed, close_distributed
 from .data import sufficient_variability, check_compatible, dose_order
 from .loader import add_split
 from .metrics import mcc, leakage_matrix, largest_off_diagonal
-from .response import counterfactual_table, covariate_labels, condition_labels, dose_labels, cell_eval_inputs
+from .response import counterfactual_table, covariate_labels, condition_labels, dose_labels, cell_eval_inputs, NotScorable
 from .plotting import plot_blocks, plot_history, plot_heatmap, plot_response
 from .report import Report
 
@@ -240,7 +240,7 @@ def score_unseen(model:FCR,          # a trained model
                  combinations:list,  # [(treatment, covariate label)] the model never saw
                  reference_vae:FCR=None, # a plain VAE trained on the same cells, for scGen's latent arithmetic (None: left out)
                 )->tuple:            # `counterfactual_table`'s (scores, profiles), and {combination: why it was not scored}
-    "The prediction table of unseen combinations, as `fcr train` and `fcr evaluate` both report it: once per dose where a combination's cells span several"
+    "The prediction table of unseen combinations, as `fcr train` and `fcr evaluate` both report it: once per dose where a combination's cells span several; one the cells cannot score (`NotScorable`) is named with the reason"
     reg = model.registry
     t_lab, x_lab, d_lab = condition_labels(adata.obs[reg['treatment_key']], reg), covariate_labels(adata.obs, reg['covariate_keys']), dose_labels(adata.obs, reg)
     seen_rows = pd.MultiIndex.from_arrays([t_lab, x_lab]).isin(list(_seen_pairs(model)))   # a few combinations; the cells are matched in one vectorised lookup
@@ -250,9 +250,9 @@ def score_unseen(model:FCR,          # a trained model
         doses = sorted(set(d_lab[(t_lab == t) & (x_lab == x)].tolist()), key=dose_order)
         queries += [(t, x, d) for d in doses] if len(doses) > 1 else [(t, x)]
     tables, profiles, skipped = [], {}, {}
-    for query in queries:   # one at a time: one the baselines cannot score (its treatment seen in no other covariate, ...) is left out, with the reason
+    for query in queries:   # one at a time: one these cells cannot score (its treatment seen in no other covariate, ...) is left out, with the reason
         try: table, scored = counterfactual_table(model, adata, [query], train_mask=seen_rows, seed=model.train_params.get('seed', 0), references=references)
-        except ValueError as e: skipped[query] = str(e); continue
+        except NotScorable as e: skipped[query] = str(e); continue   # any other error is a fault, and is raised
         tables.append(table); profiles |= scored
     return (pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()), profiles, skipped
 

@@ -7,7 +7,7 @@ __all__ = ['PLAIN_VAE', 'BLOCKS', 'SCHEDULES', 'FCR', 'seen_cells', 'control_lev
            'WeightAverage', 'default_epochs']
 
 # %% ../nbs/05_train.ipynb #ec21d6af
-import contextlib, logging, math, sys, time, warnings
+import contextlib, hashlib, logging, math, sys, time, warnings
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -389,13 +389,17 @@ def train(self:FCR,
     rows, start, best, best_state, bad = [], 0, math.inf, None, 0
     average = WeightAverage(mod, ema_decay) if ema_decay > 0 else None
     ckpt = Path(checkpoint_dir)/'checkpoint.pt' if checkpoint_dir is not None else None
+    labels = hashlib.sha256(b''.join(np.ascontiguousarray(a).tobytes() for a in (ds.t_code, ds.t_table, ds.x, train_idx, val_idx))).hexdigest()
     fingerprint = dict(n_cells=int(self.adata.n_obs), n_genes=int(self.adata.n_vars), total_counts=float(ds.lib.sum(dtype=np.float64)),
-                       model=self._module_args())   # what a checkpoint was written for: resuming on anything else would return that run
+                       model=self._module_args(), labels=labels)   # what a checkpoint was written for: resuming on anything else would return that run
     if ckpt is not None and ckpt.exists():
         c = torch.load(ckpt, map_location=dev, weights_only=True)
-        if c.get('data', fingerprint) != fingerprint:
-            raise ValueError(f"{ckpt} was written for another model or other data ({c['data']['n_cells']:,} cells of {c['data']['n_genes']:,} genes then, "
-                             f"{fingerprint['n_cells']:,} of {fingerprint['n_genes']:,} now). Use a new checkpoint_dir.")
+        saved = c.get('data', fingerprint)
+        differ = [k for k in saved if saved[k] != fingerprint[k]]   # a checkpoint written before labels were fingerprinted is checked on the rest
+        if differ:
+            which = "; the cells' treatments, doses, covariates or split differ" if differ == ['labels'] else ''
+            raise ValueError(f"{ckpt} was written for another model or other data ({saved['n_cells']:,} cells of {saved['n_genes']:,} genes then, "
+                             f"{fingerprint['n_cells']:,} of {fingerprint['n_genes']:,} now{which}). Use a new checkpoint_dir.")
         if c['params'] != params:
             changed = ', '.join(f"{k}={c['params'].get(k)!r} (now {params.get(k)!r})" for k in sorted(set(c['params']) | set(params)) if c['params'].get(k) != params.get(k))
             raise ValueError(f"{ckpt} was written with other training arguments: {changed}. Resume with the same ones, or use a new checkpoint_dir.")
