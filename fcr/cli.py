@@ -428,21 +428,22 @@ def _load_model(model_dir, adata) -> FCR:
 def run_evaluate(model_dir:str|Path, # a folder written by `fcr train`
                  data:str|Path,      # labelled cells with counts (.h5ad)
                  out:str|Path,       # output folder
-                 max_combinations:int=8, # evaluate at most this many unseen combinations
+                 max_combinations:int=None, # score at most this many unseen combinations, in sorted order (None: all); the rest are named as not scored
                  force:bool=False,   # write into an existing, non-empty folder
                 )->dict:             # the metrics written to metrics.json
     "Evaluate a saved model on data: latent blocks, and counterfactual predictions of combinations it never saw in training"
     t_start = time.time()
     adata = read_h5ad(data)
     model = _load_model(model_dir, adata)
+    if max_combinations is not None and max_combinations < 1: raise UsageError(f"--max-combinations must be at least 1, got {max_combinations}.")
+    lat = model.get_latent_blocks(adata)   # reads every cell: bad values are refused here
     out = prepare_output(out, force)   # after the input's checks, so a failure leaves no folder behind
     reg = model.registry
     t_lab, x_lab = condition_labels(adata.obs[reg['treatment_key']], reg), covariate_labels(adata.obs, reg['covariate_keys'])   # 'B+A' is the model's 'A+B'
     seen = _seen_pairs(model)
-    with_controls = set(x_lab[t_lab == reg['control_value']])  # covariate groups that have controls to predict from
-    unseen = [p for p in sorted(set(zip(t_lab, x_lab))) if p[0] != reg['control_value'] and p not in seen and p[1] in with_controls][:max_combinations]
+    every = [p for p in sorted(set(zip(t_lab, x_lab))) if p[0] != reg['control_value'] and p not in seen]   # one without controls is reported as not scored, with the reason
+    unseen, beyond = every[:max_combinations], every[max_combinations:] if max_combinations is not None else []
     r = Report(f'fcr evaluate: {Path(data).name}')
-    lat = model.get_latent_blocks(adata)
     r.heading('Latent blocks').figure(plot_blocks(lat, {reg['covariate_keys'][0]: adata.obs[reg['covariate_keys'][0]], reg['treatment_key']: adata.obs[reg['treatment_key']]}),
                                       'Each block should separate cells by its own label.', 'blocks')
     metrics = {'command': 'evaluate', 'data': str(data), 'unseen_combinations': [list(p) for p in unseen], 'environment': environment()}
@@ -450,6 +451,7 @@ def run_evaluate(model_dir:str|Path, # a folder written by `fcr train`
     if unseen:
         ref_dir = next((p for p in (Path(model_dir)/'reference_vae', Path(model_dir).parent/'reference_vae') if (p/'config.json').exists()), None)
         cf, profiles, skipped = score_unseen(model, adata, unseen, None if ref_dir is None else FCR.load(ref_dir, adata))   # `fcr train --holdout` saved the VAE
+        skipped |= {c: f"beyond --max-combinations {max_combinations}: the first {max_combinations} unseen combinations, in sorted order, were scored" for c in beyond}
         metrics |= {'counterfactual': cf.to_dict('records'), 'not_scored': {_named(c): why for c, why in skipped.items()}}
         r.heading('Combinations unseen in training')
         if skipped: r.bullets([f"{_named(c)} was not scored: {why}" for c, why in skipped.items()])
@@ -506,6 +508,7 @@ def _parser()->argparse.ArgumentParser:
     e.add_argument('model_dir', help="the --out folder of `fcr train` (or its model/ subfolder)")
     e.add_argument('data', help='labelled cells with counts (.h5ad): combinations the model never saw are scored against their controls')
     e.add_argument('--out', required=True, help='output folder, written with metrics.json, report.html, report.md and figures/')
+    e.add_argument('--max-combinations', type=int, metavar='N', help='score only the first N unseen combinations, in sorted order; the rest are named as not scored (default: all)')
     return p
 
 # %% ../nbs/09_cli.ipynb #5e82e517
@@ -538,7 +541,7 @@ def main(argv:list=None, # arguments (default: sys.argv[1:])
                           a.epochs, tuple(a.n_latent), a.seed, progress=not a.quiet, force=a.force, batch_size=a.batch_size,
                           checkpoint_every=a.checkpoint_every, resume=a.resume)
             elif a.command == 'predict': run_predict(a.model_dir, a.data, a.treatment, a.out, a.covariate, a.dose, force=a.force, log_normalized=a.log_normalized, cell_eval=a.cell_eval)
-            elif a.command == 'evaluate': run_evaluate(a.model_dir, a.data, a.out, force=a.force)
+            elif a.command == 'evaluate': run_evaluate(a.model_dir, a.data, a.out, a.max_combinations, force=a.force)
         except (UsageError, ValueError, KeyError, FileNotFoundError) as e:
             if a.debug: raise
             msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
