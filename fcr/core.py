@@ -140,10 +140,10 @@ def scan_matrix(X,                   # (cells, genes) dense, sparse or backed ma
 
 # %% ../nbs/00_core.ipynb #c0e0a003
 def check_values(stats:dict, # `scan_matrix` of the matrix
-                 what:str,    # how to name the matrix in the message, e.g. "adata.X"
+                 what:str,    # the matrix as Python names it, e.g. "adata.X" or "adata.layers['counts']": the message and its fix use it
                 )->None:
     "Refuse NaN/inf and negative values, naming how many cells and the first ones"
-    for flag, problem, fix in (('nonfinite', 'NaN or infinite values', 'Remove or fix those cells (e.g. adata = adata[np.isfinite(adata.X.sum(1)).ravel()])'),
+    for flag, problem, fix in (('nonfinite', 'NaN or infinite values', f'Remove or fix those cells (e.g. adata = adata[np.isfinite(np.asarray({what}.sum(1)).ravel())])'),
                                ('negative', 'negative values', 'Expression must be counts or log-normalised values (>= 0): register raw counts (layer=...) instead of scaled/centred data')):
         bad = np.flatnonzero(stats[flag])
         if len(bad): raise ValueError(f"{what} has {problem} in {len(bad)} cells (rows {bad[:5].tolist()}{'...' if len(bad) > 5 else ''}). {fix}.")

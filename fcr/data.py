@@ -8,6 +8,7 @@ __all__ = ['COUNT_LIKELIHOODS', 'LIKELIHOODS', 'SPLITS', 'parse_treatments', 'do
            'DesignReport', 'setup_anndata', 'check_compatible']
 
 # %% ../nbs/03_data.ipynb #c8293b40
+import warnings
 from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
@@ -200,6 +201,31 @@ def _check_labels(adata, keys, unused_categories):
     return unused
 
 # %% ../nbs/03_data.ipynb #fa8827d8
+def _cell_names_unique(adata):
+    "Refuse repeated cell names: predictions and latents are joined back to the cells by them"
+    if not adata.obs_names.is_unique:
+        dup = adata.obs_names[adata.obs_names.duplicated()].unique()[:5].tolist()
+        raise ValueError(f"obs_names are not unique (e.g. {dup}). Call adata.obs_names_make_unique() on your data, or set unique cell ids.")
+
+def _looks_like_counts(X, n_rows:int=1000)->bool:
+    "Whether the first `n_rows` rows of a matrix are non-negative integers, not all zero"
+    rows = X[:n_rows]
+    v = np.asarray(rows.data if hasattr(rows, 'data') and not isinstance(rows, np.ndarray) else rows, dtype=np.float64)
+    return v.size > 0 and bool(np.isfinite(v).all() and (v >= 0).all() and (v == np.floor(v)).all() and (v > 0).any())
+
+def _not_counts_hint(adata, layer)->str:
+    "For registered values that are not counts: a matrix beside them that looks like counts, or values too large for a log scale ('' when neither)"
+    here = 'adata.X' if layer is None else f'adata.layers[{layer!r}]'
+    others = ([] if layer is None else [('adata.X', 'layer=None', adata.X)]) + [(f'adata.layers[{k!r}]', f'layer={k!r}', v) for k, v in adata.layers.items() if k != layer]
+    found = next(((name, arg) for name, arg, X in others if _looks_like_counts(X)), None)
+    if found: return (f"{here} is not counts, but {found[0]} looks like raw counts (integers): pass {found[1]} for the count likelihood FCR is built for. "
+                      f"As registered, a model uses the Normal likelihood, meant for log-normalised values")
+    rows = (adata.X if layer is None else adata.layers[layer])[:1000]
+    largest = float(rows.max()) if rows.shape[0] else 0.
+    if largest > 30: return (f"{here} is neither counts nor on a log scale (its largest value in the first 1,000 cells is {largest:,.1f}): a model uses the Normal likelihood "
+                             "on it, which expects log-normalised values such as log1p(counts / total * 1e4). Register raw counts, or log-transform these values")
+    return ''
+
 def setup_anndata(adata:ad.AnnData,         # cells x genes; only adata.uns['fcr'] is written
                   treatment_key:str,        # obs column of treatment labels; combinations as "A+B"
                   covariate_keys:str|list,  # obs column(s) of covariates x (cell line, cell type, ...)
@@ -215,9 +241,10 @@ def setup_anndata(adata:ad.AnnData,         # cells x genes; only adata.uns['fcr
     "Validate an AnnData for FCR and register its keys and vocabularies in `adata.uns['fcr']`"
     if not isinstance(adata, ad.AnnData): raise TypeError(f"setup_anndata needs an AnnData, got {type(adata).__name__}. Build one with anndata.AnnData(X, obs=...).")
     if adata.n_obs == 0 or adata.n_vars == 0: raise ValueError(f"The AnnData is empty ({adata.n_obs} cells x {adata.n_vars} genes). Check the filtering that produced it.")
-    if not adata.obs_names.is_unique:
-        dup = adata.obs_names[adata.obs_names.duplicated()].unique()[:5].tolist()
-        raise ValueError(f"obs_names are not unique (e.g. {dup}). Call adata.obs_names_make_unique() on your data, or set unique cell ids.")
+    _cell_names_unique(adata)
+    if not adata.var_names.is_unique:
+        dup = adata.var_names[adata.var_names.duplicated()].unique()[:5].tolist()
+        raise ValueError(f"var_names are not unique (e.g. {dup}): genes are matched by name. Call adata.var_names_make_unique() on your data, or use unique gene ids.")
     cov_keys = [covariate_keys] if isinstance(covariate_keys, str) else list(covariate_keys)
     if not cov_keys: raise ValueError("covariate_keys is empty. Pass at least one obs column (e.g. 'cell_line'); for a single context, add a constant column.")
     if len(set(cov_keys)) < len(cov_keys): raise ValueError(f"covariate_keys {cov_keys} names a column more than once: give each covariate column once.")
@@ -251,7 +278,7 @@ def setup_anndata(adata:ad.AnnData,         # cells x genes; only adata.uns['fcr
         bad = sorted(set(map(str, adata.obs[split_key].unique())) - set(SPLITS))
         if bad: raise ValueError(f"obs[{split_key!r}] has values {bad} outside {list(SPLITS)}. Make the split with fcr.loader.add_split, or rename the values.")
     stats = scan_matrix(adata.X if layer is None else adata.layers[layer])
-    check_values(stats, 'adata.X' if layer is None else f'layer {layer!r}')
+    check_values(stats, 'adata.X' if layer is None else f'adata.layers[{layer!r}]')
     reg.update(is_counts=stats['is_integer'], non_integer_values=stats['non_integer_values'], nonzero_values=stats['nonzero_values'],
                var_names=adata.var_names.astype(str).tolist(), n_cells=int(adata.n_obs))
     if likelihood is not None: require_counts(reg['is_counts'], likelihood)
@@ -269,6 +296,8 @@ def setup_anndata(adata:ad.AnnData,         # cells x genes; only adata.uns['fcr
     if n_untrained: report.notes.append(f"{n_untrained} (t, x) combination(s) have no 'train' cells in obs[{split_key!r}] (held out, or only in validation or test) "
                                         "and are not counted: a model does not train on them")
     if unused: report.notes.append(f"unused categorical levels left out of the vocabulary: {unused}")
+    hint = '' if reg['is_counts'] or stray_non_integers(reg) else _not_counts_hint(adata, layer)   # stray values have their own note
+    if hint: report.notes.append(hint); warnings.warn(hint + '.', stacklevel=2)
     if stray_non_integers(reg): report.notes.append(f"{reg['non_integer_values']:,} of the {reg['nonzero_values']:,} non-zero values are not integers: these look like counts "
                                                     "with stray values. Fix those values, or pass likelihood='normal' to the model to model them as they are")
     if n_latent_tx is not None:
@@ -289,7 +318,9 @@ def check_compatible(adata:ad.AnnData,      # new data, e.g. for prediction
     need = list(reg['covariate_keys']) + ([reg['treatment_key']] + ([reg['dose_key']] if reg['dose_key'] else []) if require_treatment else [])
     for k in need:
         if k not in adata.obs: raise KeyError(f"obs has no column {k!r}, which the model was trained with. Available columns: {list(adata.obs.columns)}. Add it.")
+    _cell_names_unique(adata)
     for k in reg['covariate_keys']:
+        if adata.obs[k].isna().any(): raise ValueError(f"obs[{k!r}] has {int(adata.obs[k].isna().sum())} missing values. Give those cells a level the model knows ({reg['covariates'][k]}), or drop them.")
         new = sorted(set(map(str, adata.obs[k].unique())) - set(reg['covariates'][k]))
         if new: raise ValueError(f"obs[{k!r}] has levels never seen in training: {new[:10]}. Known levels: {reg['covariates'][k]}. Drop those cells or map them to a known level.")
     if require_treatment:

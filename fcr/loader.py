@@ -53,7 +53,7 @@ class FCRDataset:
         self.backed = not isinstance(self.X, (np.ndarray, sp.spmatrix, sp.sparray))
         self.n_genes = self.X.shape[1]
         stats = scan_matrix(self.X)
-        check_values(stats, 'The expression matrix')
+        check_values(stats, 'adata.X' if reg['layer'] is None else f"adata.layers[{reg['layer']!r}]")
         self.lib = stats['lib']
         sk = reg['split_key']
         if split is not None and sk is None: raise ValueError(f"split={split!r} was asked for but no split is registered. Make one with fcr.loader.add_split(adata), or pass split=None.")

@@ -138,12 +138,14 @@ def predict_counterfactual(self:FCR,
             mean = sum(o['mean'] for o in outs) / n_samples
             kept = sum(torch.sigmoid(-o['pi_logits']) for o in outs) / n_samples if 'pi_logits' in outs[0] else None   # ZINB: the chance a count is not a structural zero
             if shift is not None:   # the calibration, on the unseen combination's cells only
-                mean = torch.where(seen_here[:, None], mean, mean + shift if mod.likelihood == 'normal' else mean * shift.exp())
+                scaled = mean * shift.exp() if mod.likelihood != 'normal' else None   # gene by gene, then back to the cell's library size:
+                scaled = mean + shift if scaled is None else scaled * (mean.sum(1, keepdim=True) / scaled.sum(1, keepdim=True))   # it moves genes against each other
+                mean = torch.where(seen_here[:, None], mean, scaled)
             if mod.likelihood != 'normal': mean = predicted_counts(mean, mod.decoder.log_disp.exp(), kept, draw=sample_counts or log_normalized)
             if log_normalized: mean = torch.log1p(mean / mean.sum(1, keepdim=True).clamp_min(1) * target_sum)
             preds.append(mean.cpu()); start += len(y)
     scale = 'log-normalised mean' if mod.likelihood == 'normal' else (f'log1p(sampled counts normalised to {target_sum:g})' if log_normalized else 'sampled counts' if sample_counts else
-            'expected counts at ' + ('each cell\'s library size' if library_size is None else f'library size {library_size:g}'))
+            'expected counts at ' + ('each cell\'s library size' if library_size is None else f'library size {library_size:g}') + (', less the zero inflation' if mod.likelihood == 'zinb' else ''))
     labels = {c: 'category' for c in obs.select_dtypes(['object', 'string']).columns}   # stored as anndata stores labels, so writing it changes nothing
     out = ad.AnnData(torch.cat(preds).numpy(), obs=obs.astype(labels), var=pd.DataFrame(index=pd.Index(reg['var_names'])))
     out.uns['fcr_counterfactual'] = dict(treatment=str(treatment), condition=condition, dose=dose_str, covariates={k: str(v) for k, v in covariates.items()},

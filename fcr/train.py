@@ -169,6 +169,9 @@ def _cells(self:FCR, adata=None, chunk:int=4096):
                                   ((y != np.floor(y)).any(1) if counts else np.zeros(e - s, bool), 'non-integer values',
                                    f"This model's likelihood ({likelihood!r}) reads raw counts: pass counts, not normalised or log-transformed values.")):
             if bad.any(): raise ValueError(f"The expression has {problem} in cell {adata.obs_names[s + bad.argmax()]!r}{f' and {int(bad.sum()) - 1} more in rows {s}..{e - 1}' if bad.sum() > 1 else ''}. {fix}")
+        if not counts and not reg['is_counts'] and (y == np.floor(y)).all() and (y > 0).any():   # log-normalised values are never all integers
+            raise ValueError(f"The expression of cells {s}..{e - 1} is all integers, like raw counts, but this model (likelihood 'normal') was trained on values that are not counts "
+                             "(log-normalised?). Pass the values normalised as in training, e.g. log1p(counts / total * 1e4).")
         lib = lib.astype(np.float32)  # library sizes, stored as float32 like `scan_matrix`'s
         t = enc['t_table'][enc['t_code'][s:e]]  # per chunk: a cells x treatments table of the whole file can be large
         yield tuple(torch.from_numpy(np.ascontiguousarray(v)) for v in (y, lib, t, enc['x'][s:e]))
