@@ -259,7 +259,7 @@ def score_unseen(model:FCR,          # a trained model
 # %% ../nbs/09_cli.ipynb #e1c6493c
 def _slug(text:str)->str: return re.sub(r'[^A-Za-z0-9]+', '_', text).strip('_')   # a file name from labels
 
-def _checked_training_run(data, treatment_key, covariate_keys, control_value, layer, dose_key, holdout, epochs, n_latent, seed)->tuple:
+def _checked_training_run(data, treatment_key, covariate_keys, control_value, layer, dose_key, holdout, epochs, n_latent, seed, unused_categories='raise')->tuple:
     "`run_train`'s arguments read and checked before anything is written or any process started: (the data, registered and split; its design report; the held-out pairs; the untrained model)"
     if epochs is not None and epochs < 1: raise UsageError(f"--epochs must be at least 1, got {epochs}.")
     adata = read_h5ad(data)
@@ -270,7 +270,7 @@ def _checked_training_run(data, treatment_key, covariate_keys, control_value, la
     own_split = 'fcr_split' in adata.obs   # a split the file brings is the one trained on
     if own_split and requested:
         raise UsageError("The data already has an obs['fcr_split'] column, so --holdout cannot write its split. Drop --holdout to train on that split, or remove the column from a copy of the file.")
-    register = partial(FCR.setup_anndata, adata, treatment_key, covariate_keys, control_value=control_value, layer=layer, dose_key=dose_key, n_latent_tx=n_latent[2])
+    register = partial(FCR.setup_anndata, adata, treatment_key, covariate_keys, control_value=control_value, layer=layer, dose_key=dose_key, n_latent_tx=n_latent[2], unused_categories=unused_categories)
     report = register(split_key='fcr_split' if own_split else None)
     reg = adata.uns['fcr']
     t_lab, x_lab = condition_labels(adata.obs[treatment_key], reg), covariate_labels(adata.obs, covariate_keys)
@@ -311,6 +311,7 @@ def run_train(data:str|Path,          # input .h5ad
               batch_size:int=512,     # cells per step, over all processes
               checkpoint_every:int=1, # epochs between checkpoints in out/checkpoint (a killed run resumes from the last)
               resume:bool=False,      # continue a killed run from out/checkpoint, with the same arguments
+              unused_categories:str='raise', # categorical levels no cell has: 'raise', or 'ignore' (left out, as `setup_anndata` does)
              )->dict:                 # the metrics written to metrics.json ({} on processes other than 0)
     "Train FCR on an h5ad file and write the model, the data with latents, metrics, figures and a report"
     t_start = time.time()
@@ -318,7 +319,7 @@ def run_train(data:str|Path,          # input .h5ad
     ckpt_dir = Path(out)/'checkpoint'
     if resume and not (ckpt_dir/'checkpoint.pt').exists():
         raise UsageError(f"--resume found no checkpoint in {ckpt_dir}: give the --out folder of the run to continue, or drop --resume to start afresh.")
-    adata, report, pairs, model = _checked_training_run(data, treatment_key, covariate_keys, control_value, layer, dose_key, holdout, epochs, n_latent, seed)
+    adata, report, pairs, model = _checked_training_run(data, treatment_key, covariate_keys, control_value, layer, dose_key, holdout, epochs, n_latent, seed, unused_categories)
     covariate_keys = list(covariate_keys)
     out = (Path(out) if resume else prepare_output(out, force)) if rank == 0 else Path(out)   # only now: input that fails its checks leaves no folder behind
     if rank == 0 and not resume: shutil.rmtree(ckpt_dir, ignore_errors=True)   # --force over an old run's folder starts afresh: only --resume continues
@@ -367,7 +368,8 @@ def run_train(data:str|Path,          # input .h5ad
     (out/'metrics.json').write_text(json.dumps(metrics, indent=2, default=str))
     command = (['fcr', 'train', str(data), '--treatment-key', treatment_key] + [a for k in covariate_keys for a in ('--covariate-key', k)] + ['--control-value', control_value]
                + [a for flag, v in (('--layer', layer), ('--dose-key', dose_key), ('--holdout', holdout), ('--epochs', epochs)) if v is not None for a in (flag, str(v))]
-               + ['--n-latent', *map(str, n_latent), '--batch-size', str(batch_size), '--seed', str(seed), '--out', str(out)] + (['--nproc', str(n_proc)] if n_proc > 1 else []))
+               + ['--n-latent', *map(str, n_latent), '--batch-size', str(batch_size), '--seed', str(seed), '--out', str(out)] + (['--nproc', str(n_proc)] if n_proc > 1 else [])
+               + (['--unused-categories', unused_categories] if unused_categories != 'raise' else []))
     r.heading('Reproduce').code(shlex.join(map(str, command))).code(json.dumps(environment(), indent=1))   # built from the arguments, however the run was started
     page = r.write(out)
     print(f"fcr train: done in {time.time() - t_start:.0f}s, {len(model.history)} epochs. Model: {out/'model'}; data with latents: {out/'adata_with_latents.h5ad'}; "
@@ -484,6 +486,7 @@ def _parser()->argparse.ArgumentParser:
     t.add_argument('--covariate-key', required=True, action='append', help='obs column with a covariate (repeat for several)')
     t.add_argument('--control-value', default='control', help='treatment value of control cells (default: control)')
     t.add_argument('--layer', help='layer holding the expression (default: X)')
+    t.add_argument('--unused-categories', choices=('raise', 'ignore'), default='raise', help="categorical levels no cell has: refuse them (raise, the default) or leave them out (ignore)")
     t.add_argument('--dose-key', help='obs column with doses')
     t.add_argument('--holdout', help='combinations to hold out and evaluate, "treatment:covariate,..."')
     t.add_argument('--epochs', type=int, help="maximum epochs (default: FCR.train's, 300 or fewer on large data, at most about 20,000 steps; early stopping applies)")
@@ -533,13 +536,13 @@ def main(argv:list=None, # arguments (default: sys.argv[1:])
             if a.command == 'demo':
                 run_demo(a.out, a.quick, a.epochs, a.cells_per_condition, a.seed, progress=not a.quiet, force=a.force)
             elif a.command == 'train' and a.nproc > 1 and 'WORLD_SIZE' not in os.environ:
-                _checked_training_run(a.data, a.treatment_key, a.covariate_key, a.control_value, a.layer, a.dose_key, a.holdout, a.epochs, tuple(a.n_latent), a.seed)
+                _checked_training_run(a.data, a.treatment_key, a.covariate_key, a.control_value, a.layer, a.dose_key, a.holdout, a.epochs, tuple(a.n_latent), a.seed, a.unused_categories)
                 if not a.resume: prepare_output(a.out, a.force, create=False)  # fail here, before starting processes; process 0 creates the folder
                 return launch(sys.argv[1:] if argv is None else argv, a.nproc)
             elif a.command == 'train':
                 run_train(a.data, a.treatment_key, a.covariate_key, a.out, a.control_value, a.layer, a.dose_key, a.holdout,
                           a.epochs, tuple(a.n_latent), a.seed, progress=not a.quiet, force=a.force, batch_size=a.batch_size,
-                          checkpoint_every=a.checkpoint_every, resume=a.resume)
+                          checkpoint_every=a.checkpoint_every, resume=a.resume, unused_categories=a.unused_categories)
             elif a.command == 'predict': run_predict(a.model_dir, a.data, a.treatment, a.out, a.covariate, a.dose, force=a.force, log_normalized=a.log_normalized, cell_eval=a.cell_eval)
             elif a.command == 'evaluate': run_evaluate(a.model_dir, a.data, a.out, a.max_combinations, force=a.force)
         except (UsageError, ValueError, KeyError, FileNotFoundError) as e:

@@ -197,7 +197,7 @@ def _check_labels(adata, keys, unused_categories):
             if lv: unused[k] = lv
     if unused and unused_categories == 'raise':
         raise ValueError(f"Unused categorical levels (no cell has them): {unused}. Remove them with adata.obs[key] = adata.obs[key].cat.remove_unused_categories(), "
-                         f"or pass unused_categories='ignore' to leave them out of the vocabulary (they are then listed in the report).")
+                         f"or pass unused_categories='ignore' (fcr train: --unused-categories ignore) to leave them out of the vocabulary (they are then listed in the report).")
     return unused
 
 # %% ../nbs/03_data.ipynb #fa8827d8
@@ -277,6 +277,12 @@ def setup_anndata(adata:ad.AnnData,         # cells x genes; only adata.uns['fcr
     if split_key is not None:
         bad = sorted(set(map(str, adata.obs[split_key].unique())) - set(SPLITS))
         if bad: raise ValueError(f"obs[{split_key!r}] has values {bad} outside {list(SPLITS)}. Make the split with fcr.loader.add_split, or rename the values.")
+        split = adata.obs[split_key].astype(str).to_numpy()
+        used = np.bincount(x_id[np.isin(split, ['train', 'validation'])], minlength=len(groups)) > 0   # groups a model trains or validates on
+        lacking = used & (np.bincount(x_id[is_ctrl & (split == 'train')], minlength=len(groups)) == 0)
+        if lacking.any():
+            raise ValueError(f"Covariate groups with training or validation cells but no control marked 'train' in obs[{split_key!r}]:\n{group_df[lacking].to_string(index=False)}\n"
+                             f"Training pairs every cell with a training control of its group. Mark some of those groups' controls 'train', or make the split with fcr.loader.add_split.")
     stats = scan_matrix(adata.X if layer is None else adata.layers[layer])
     check_values(stats, 'adata.X' if layer is None else f'adata.layers[{layer!r}]')
     reg.update(is_counts=stats['is_integer'], non_integer_values=stats['non_integer_values'], nonzero_values=stats['nonzero_values'],

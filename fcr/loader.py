@@ -70,8 +70,9 @@ class FCRDataset:
         lacking = np.unique(self.x_id[self.cells][self.pool_count[self.x_id[self.cells]] == 0])
         if len(lacking):
             levels = [{k: reg['covariates'][k][c] for k, c in zip(reg['covariate_keys'], self.x[np.flatnonzero(self.x_id == g)[0]])} for g in lacking[:5]]
-            raise ValueError(f"{len(lacking)} covariate groups of these cells have no control in the pairing pool, e.g. {levels}. "
-                             f"Give them controls in split {control_split!r}, or pass control_split=None to pair with controls among these cells.")
+            fix = ("Give them control cells among the training cells: with a registered split, mark some of their controls 'train'." if pool_cells is not None else
+                   f"Give them controls in split {control_split!r}, or pass control_split=None to pair with controls among these cells.")
+            raise ValueError(f"{len(lacking)} covariate groups of these cells have no control in the pairing pool, e.g. {levels}. {fix}")
         self.pool_rows = read_rows(self.X, self.pool, True, dense=False) if self.backed else None
 
     def __len__(self): return len(self.cells)
