@@ -37,6 +37,12 @@ class FCR:
             if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
                 raise ValueError(f"{name} must be a positive integer, the width of a latent block; got {width!r}.")
         reg = get_registry(adata)
+        if adata.n_obs != reg.get('n_cells', adata.n_obs):   # subset after setup: a label no cell has any more would get an embedding that never trains
+            enc = encode_cells(adata, reg)
+            absent = [c for c, n in zip(reg['conditions'], np.bincount(enc['t_id'], minlength=len(reg['conditions']))) if n == 0]
+            absent += [f'{k}={v}' for j, k in enumerate(reg['covariate_keys']) for v, n in zip(reg['covariates'][k], np.bincount(enc['x'][:, j], minlength=len(reg['covariates'][k]))) if n == 0]
+            if absent: warnings.warn(f"This AnnData was registered with {reg['n_cells']:,} cells and has {adata.n_obs:,}: no cell is left of {absent[:10]}, so their embeddings "
+                                     "would never train. Call FCR.setup_anndata on it again to register what it holds.", stacklevel=2)
         if adata.var_names.astype(str).tolist() != reg['var_names']:
             raise ValueError(f"The AnnData's {adata.n_vars} genes are not the {len(reg['var_names'])} that setup_anndata registered: it was subset or "
                              "reordered after setup. Call FCR.setup_anndata on it again.")
@@ -56,13 +62,7 @@ class FCR:
         self.seen_combinations = _combinations(adata, reg)
         if self.module.prior.conditional: _warn_design(adata, reg, n_latent_tx)   # a plain VAE's prior knows no (t, x): nothing to identify from the design
 
-    @classmethod
-    def setup_anndata(cls, adata:ad.AnnData, # the data; only adata.uns['fcr'] is written
-                      treatment_key:str,     # obs column of treatment labels ("A+B" for combinations)
-                      covariate_keys,        # obs column(s) of the covariates x
-                      **kwargs):             # further arguments of `fcr.data.setup_anndata` (control_value, dose_key, layer, ...)
-        "Validate and register an AnnData (delegates to `fcr.data.setup_anndata`)"
-        return setup_anndata(adata, treatment_key, covariate_keys, **kwargs)
+    setup_anndata = staticmethod(setup_anndata)   # `fcr.data.setup_anndata` itself: help(FCR.setup_anndata) shows every argument
 
     def _module_args(self)->dict:
         reg = self.registry
