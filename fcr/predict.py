@@ -147,9 +147,10 @@ def predict_counterfactual(self:FCR,
     scale = 'log-normalised mean' if mod.likelihood == 'normal' else (f'log1p(sampled counts normalised to {target_sum:g})' if log_normalized else 'sampled counts' if sample_counts else
             'expected counts at ' + ('each cell\'s library size' if library_size is None else f'library size {library_size:g}') + (', less the zero inflation' if mod.likelihood == 'zinb' else ''))
     labels = {c: 'category' for c in obs.select_dtypes(['object', 'string']).columns}   # stored as anndata stores labels, so writing it changes nothing
-    out = ad.AnnData(torch.cat(preds).numpy(), obs=obs.astype(labels), var=pd.DataFrame(index=pd.Index(reg['var_names'])))
+    var = src.var.copy(); var.index = pd.Index(reg['var_names'])   # the source's gene annotations (symbols, ...), on the training genes
+    out = ad.AnnData(torch.cat(preds).numpy(), obs=obs.astype(labels), var=var)
     out.uns['fcr_counterfactual'] = dict(treatment=str(treatment), condition=condition, dose=dose_str, covariates={k: str(v) for k, v in covariates.items()},
-                                         n_samples=int(n_samples), scale=scale, unseen=unseen, calibration_weight=float(weight))
+                                         n_samples=int(n_samples), scale=scale, unseen=unseen, calibration_weight=float(weight), seed=int(seed), fcr_version=fcr.__version__)
     return out
 
 # %% ../nbs/05a_predict.ipynb #d6e8fdc6
