@@ -22,7 +22,7 @@ from .simulate import simulate, simulate_cells
 from .train import FCR, PLAIN_VAE
 from .baselines import LatentArithmetic
 from .distributed import init_distributed, close_distributed
-from .data import sufficient_variability, check_compatible, dose_order
+from .data import check_compatible, dose_order
 from .loader import add_split
 from .metrics import mcc, leakage_matrix, largest_off_diagonal
 from .response import counterfactual_table, covariate_labels, condition_labels, dose_labels, cell_eval_inputs, NotScorable
@@ -153,7 +153,7 @@ def run_demo(out:str|Path='fcr_demo', # output folder
     train = adata[~adata.obs['heldout'].to_numpy()].copy()
     fresh = simulate_cells(adata, seed=seed + 1000)
     dims = dict(n_latent_x=2, n_latent_t=2, n_latent_tx=3)
-    FCR.setup_anndata(train, treatment_key='treatment', covariate_keys=['cell_line'])
+    design = FCR.setup_anndata(train, treatment_key='treatment', covariate_keys=['cell_line'], n_latent_tx=dims['n_latent_tx']).variability   # z_tx priors: the controls share one
     say("fcr demo: training FCR")
     model = FCR(train, **dims); t_fcr = _train(model, epochs, seed, progress)
     say("fcr demo: training a plain VAE with the same budget")
@@ -174,9 +174,8 @@ def run_demo(out:str|Path='fcr_demo', # output folder
     oracle = leakage_matrix(truth, truth, max_cells=1500, seed=seed)
     FCR.setup_anndata(fresh, treatment_key='treatment', covariate_keys=['cell_line'])
     cf, profiles = counterfactual_table(model, fresh, [('drug1', 'line0')], references={'latent arithmetic': LatentArithmetic(vae)})
-    design = sufficient_variability(train.obs['condition'].astype(str).to_numpy(), dims['n_latent_tx'])
     verdict = _verdicts(ident, leak, oracle, cf, 'drug1 × line0')
-    cautions = [f"The design check fails: {design['n_conditions']} conditions, {design['n_required']} needed for d_tx = {dims['n_latent_tx']}."] if not design['passes'] else []
+    cautions = [f"The design check fails: {design['n_conditions']} distinct z_tx priors, {design['n_required']} needed for d_tx = {dims['n_latent_tx']}."] if not design['passes'] else []
     cautions += _still_improving('FCR', model) + _still_improving('The plain VAE', vae)
     if 'did not' in verdict['identifiability'] or 'leak' in verdict['leakage']: cautions.append("Identifiability is short of its target here: read z_tx as partly mixed with the other blocks.")
     metrics = {'command': 'demo', 'identifiability': ident.to_dict('records'), 'leakage_matrix': leak.to_dict(), 'oracle_matrix': oracle.to_dict(),
@@ -197,7 +196,7 @@ def run_demo(out:str|Path='fcr_demo', # output folder
     r.heading('Conclusions').text(' '.join(verdict.values()))
     r.heading('Warnings')
     r.bullets(cautions or ['None: the design check passes and both models stopped early.'])
-    r.heading('Design check').text(f"{design['n_conditions']} distinct (t, x) conditions in training; identifiability of `z_tx` with "
+    r.heading('Design check').text(f"{design['n_conditions']} distinct z_tx priors in training (each treated (t, x) combination's, and one that the controls share); identifiability of `z_tx` with "
            f"d_tx = {dims['n_latent_tx']} needs at least 2·d_tx + 1 = {design['n_required']}: **{'passes' if design['passes'] else 'fails'}**.")
     r.heading('Identifiability of z_tx').text(verdict['identifiability']).table(ident.set_index('latent'),
            caption='MCC between the true z_tx and a learned latent after optimal matching (fitted on half of the fresh cells, scored on the other). "Own z_tx block" is FCR\'s claim: that the interaction lands in its z_tx block. "All coordinates" matches the true z_tx against every learned coordinate, the fair comparison for a VAE, whose blocks mean nothing. FCR reports aligned latents by default (`fcr.align`: the orientation its prior families fit best, found from the labels alone).')
@@ -244,7 +243,7 @@ def score_unseen(model:FCR,          # a trained model
     reg = model.registry
     t_lab, x_lab, d_lab = condition_labels(adata.obs[reg['treatment_key']], reg), covariate_labels(adata.obs, reg['covariate_keys']), dose_labels(adata.obs, reg)
     seen_rows = pd.MultiIndex.from_arrays([t_lab, x_lab]).isin(list(_seen_pairs(model)))   # a few combinations; the cells are matched in one vectorised lookup
-    references = {} if reference_vae is None else {'latent arithmetic': LatentArithmetic(reference_vae, adata[seen_rows])}
+    references = {} if reference_vae is None or not seen_rows.any() else {'latent arithmetic': LatentArithmetic(reference_vae, adata[seen_rows])}   # no trained-on cells: no shift to learn, nothing scorable
     queries = []
     for t, x in combinations:
         doses = sorted(set(d_lab[(t_lab == t) & (x_lab == x)].tolist()), key=dose_order)
@@ -289,7 +288,9 @@ def _checked_training_run(data, treatment_key, covariate_keys, control_value, la
         # every cell not held out trains or validates: none is set aside as an unused test split
         add_split(adata, fractions=(0.9, 0.1, 0.0), heldout=[(t, g) for (t, _), g in zip(pairs, groups)] or None, seed=seed, key='fcr_split')
         written = {k: adata.uns['fcr'][k] for k in ('heldout_conditions', 'heldout_groups')}   # add_split's record of what it held out
-        report = register(split_key='fcr_split')   # the design the model trains on: held-out combinations are not counted
+        with warnings.catch_warnings():   # the first registration gave the data's warnings already
+            warnings.simplefilter('ignore')
+            report = register(split_key='fcr_split')   # the design the model trains on: held-out combinations are not counted
         adata.uns['fcr'] |= written
     model = FCR(adata, n_latent_x=n_latent[0], n_latent_t=n_latent[1], n_latent_tx=n_latent[2])
     if own_split: pairs = sorted(pairs - _seen_pairs(model))   # a combination with 'train' cells is trained on, whatever else is held out
@@ -344,7 +345,7 @@ def run_train(data:str|Path,          # input .h5ad
     if pairs: metrics |= {'counterfactual': cf.to_dict('records'), 'not_scored': {_named(c): why for c, why in skipped.items()}}
     design, h, tp = report.variability, model.history, model.train_params
     capped = _still_improving('FCR', model)
-    verdicts = {'design': f"**The design {'passes' if design['passes'] else 'fails'} the identifiability check**: {design['n_conditions']} (t, x) combinations in training, "
+    verdicts = {'design': f"**The design {'passes' if design['passes'] else 'fails'} the identifiability check**: {design['n_conditions']} distinct z_tx priors in training ({report.n_combinations} (t, x) combinations; the controls share one prior), "
                           f"at least 2·d_tx + 1 = {design['n_required']} needed for d_tx = {n_latent[2]}" + ("." if design['passes'] else
                           f"; z_tx is not identifiable component-wise here. Use --n-latent {n_latent[0]} {n_latent[1]} {max(1, report.max_n_latent_tx)}."),
                 'training': f"**FCR {'did not converge' if capped else 'converged'}**: best validation {tp['monitor']} in epoch {int(h['val_' + tp['monitor']].idxmin()) + 1} "
@@ -438,6 +439,7 @@ def run_evaluate(model_dir:str|Path, # a folder written by `fcr train`
     adata = read_h5ad(data)
     model = _load_model(model_dir, adata)
     if max_combinations is not None and max_combinations < 1: raise UsageError(f"--max-combinations must be at least 1, got {max_combinations}.")
+    prepare_output(out, force, create=False)   # an occupied folder is refused before any work
     lat = model.get_latent_blocks(adata)   # reads every cell: bad values are refused here
     out = prepare_output(out, force)   # after the input's checks, so a failure leaves no folder behind
     reg = model.registry

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['COUNT_LIKELIHOODS', 'LIKELIHOODS', 'SPLITS', 'parse_treatments', 'dose_text', 'dose_order', 'require_counts',
            'stray_non_integers', 'as_plain', 'get_registry', 'dose_vectors', 'encode_cells', 'sufficient_variability',
-           'DesignReport', 'setup_anndata', 'check_compatible']
+           'z_tx_prior_ids', 'DesignReport', 'setup_anndata', 'check_compatible']
 
 # %% ../nbs/03_data.ipynb #c8293b40
 import warnings
@@ -162,6 +162,14 @@ def sufficient_variability(conditions,             # (n,) condition label of eac
     cond = float(sv[0]/sv[n_nat - 1]) if len(sv) >= n_nat and sv[n_nat - 1] > 0 else float('inf')
     return report | dict(rank=rank, n_natural_params=n_nat, condition_number=cond, passes=bool(report['passes'] and rank == n_nat))
 
+# %% ../nbs/03_data.ipynb #26571263
+def z_tx_prior_ids(t_id:np.ndarray, # (n,) condition id, 0 for control (`encode_cells`'s `t_id`)
+                   x_id:np.ndarray, # (n,) covariate group id (`encode_cells`'s `x_id`)
+                  )->np.ndarray:    # (n,) the z_tx prior of each: t_id * n_groups + x_id when treated, -1 for every control
+    "Which z_tx prior each cell has: its (condition, group) when treated; one shared prior for all controls, whose treatment embedding is zero in every group"
+    t_id, x_id = np.asarray(t_id, np.int64), np.asarray(x_id, np.int64)
+    return np.where(t_id == 0, -1, t_id * (int(x_id.max(initial=0)) + 1) + x_id)
+
 # %% ../nbs/03_data.ipynb #0af8e7be
 @dataclass
 class DesignReport:
@@ -170,7 +178,8 @@ class DesignReport:
     treatments:list; conditions:list; covariates:dict
     n_combinations:int        # distinct (condition, covariate group) pairs a model trains on, control included: a split's held-out ones do not count
     groups:pd.DataFrame       # per covariate group: levels, cells, control cells, conditions
-    max_n_latent_tx:int       # largest n_latent_tx with n_combinations >= 2*n_latent_tx+1
+    n_tx_priors:int           # distinct z_tx priors among them: the treated combinations, plus one that every control shares
+    max_n_latent_tx:int       # largest n_latent_tx with n_tx_priors >= 2*n_latent_tx+1
     variability:object=None   # `sufficient_variability`'s result, when computed
     notes:list=field(default_factory=list)
 
@@ -178,7 +187,7 @@ class DesignReport:
         lines = [f"FCR design: {self.n_cells} cells x {self.n_genes} genes ({'counts' if self.is_counts else 'not counts: use a normal likelihood'})",
                  f"  {len(self.treatments)} treatments, {len(self.conditions)} conditions (control included), "
                  f"{len(self.groups)} covariate groups over {list(self.covariates)}",
-                 f"  {self.n_combinations} (t, x) combinations: supports n_latent_tx <= {self.max_n_latent_tx} (needs >= 2*n_latent_tx+1)"]
+                 f"  {self.n_combinations} (t, x) combinations, {self.n_tx_priors} distinct z_tx priors (the controls share one): supports n_latent_tx <= {self.max_n_latent_tx} (needs >= 2*n_latent_tx+1 priors)"]
         if self.variability is not None: lines.append(f"  sufficient variability: {self.variability}")
         lines += [f"  note: {n}" for n in self.notes]
         return '\n'.join(lines + ['', self.groups.to_string(max_rows=20)])
@@ -216,7 +225,7 @@ def _looks_like_counts(X, n_rows:int=1000)->bool:
 def _not_counts_hint(adata, layer)->str:
     "For registered values that are not counts: a matrix beside them that looks like counts, or values too large for a log scale ('' when neither)"
     here = 'adata.X' if layer is None else f'adata.layers[{layer!r}]'
-    others = ([] if layer is None else [('adata.X', 'layer=None', adata.X)]) + [(f'adata.layers[{k!r}]', f'layer={k!r}', v) for k, v in adata.layers.items() if k != layer]
+    others = ([] if layer is None or adata.X is None else [('adata.X', 'layer=None', adata.X)]) + [(f'adata.layers[{k!r}]', f'layer={k!r}', v) for k, v in adata.layers.items() if k != layer]
     found = next(((name, arg) for name, arg, X in others if _looks_like_counts(X)), None)
     if found: return (f"{here} is not counts, but {found[0]} looks like raw counts (integers): pass {found[1]} for the count likelihood FCR is built for. "
                       f"As registered, a model uses the Normal likelihood, meant for log-normalised values")
@@ -295,9 +304,11 @@ def setup_anndata(adata:ad.AnnData,         # cells x genes; only adata.uns['fcr
     combos = np.unique(combo[trained])   # the combinations a model trains on: with a split, those that have 'train' cells
     group_df['n_conditions'] = np.bincount(combos % len(groups), minlength=len(groups))
     n_comb = len(combos)
-    reg['n_combinations'] = int(n_comb)
+    priors = z_tx_prior_ids(t_id, x_id)
+    n_priors = len(np.unique(priors[trained]))
+    reg['n_combinations'], reg['n_tx_priors'] = int(n_comb), int(n_priors)
     report = DesignReport(adata.n_obs, adata.n_vars, reg['is_counts'], reg['treatments'], reg['conditions'], reg['covariates'],
-                          n_comb, group_df, max(0, (n_comb - 1) // 2))
+                          n_comb, group_df, n_priors, max(0, (n_priors - 1) // 2))
     n_untrained = len(np.unique(combo)) - n_comb
     if n_untrained: report.notes.append(f"{n_untrained} (t, x) combination(s) have no 'train' cells in obs[{split_key!r}] (held out, or only in validation or test) "
                                         "and are not counted: a model does not train on them")
@@ -307,8 +318,8 @@ def setup_anndata(adata:ad.AnnData,         # cells x genes; only adata.uns['fcr
     if stray_non_integers(reg): report.notes.append(f"{reg['non_integer_values']:,} of the {reg['nonzero_values']:,} non-zero values are not integers: these look like counts "
                                                     "with stray values. Fix those values, or pass likelihood='normal' to the model to model them as they are")
     if n_latent_tx is not None:
-        report.variability = sufficient_variability(combo[trained], n_latent_tx)
-        if n_comb < 2 * n_latent_tx + 1: report.notes.append(f"n_latent_tx={n_latent_tx} needs >= {2 * n_latent_tx + 1} combinations; this design has {n_comb}: z_tx is not identifiable component-wise")
+        report.variability = sufficient_variability(priors[trained], n_latent_tx)
+        if n_priors < 2 * n_latent_tx + 1: report.notes.append(f"n_latent_tx={n_latent_tx} needs >= {2 * n_latent_tx + 1} distinct z_tx priors; this design has {n_priors}: z_tx is not identifiable component-wise")
     adata.uns['fcr'] = reg
     return report
 

@@ -16,7 +16,7 @@ import anndata as ad
 from fastcore.basics import patch
 from tqdm import tqdm
 from .core import set_seed, seeded_torch, get_device, reuse_freed_memory, log_normalize, group_means
-from .data import setup_anndata, get_registry, encode_cells, check_compatible, require_counts, stray_non_integers
+from .data import setup_anndata, get_registry, encode_cells, check_compatible, require_counts, stray_non_integers, z_tx_prior_ids
 from .loader import FCRDataset, epoch_order, to_dense
 from .distributed import init_distributed, all_reduce_sum, data_parallel
 from .model import FCRModule
@@ -87,10 +87,10 @@ def _warn_design(adata, reg, n_latent_tx, few:int=10):
     "Warn, before any training, when z_tx is too wide for the design or some combination has only a handful of cells"
     enc = encode_cells(adata, reg)
     pairs, counts = np.unique(np.column_stack([enc['t_id'], enc['x_id']])[seen_cells(adata, reg, enc)], axis=0, return_counts=True)
-    n_comb = len(pairs)   # the combinations the model trains on, however the split was made
-    if n_comb and n_comb < 2 * n_latent_tx + 1:
-        warnings.warn(f"n_latent_tx={n_latent_tx} needs at least {2 * n_latent_tx + 1} distinct (treatment, covariate) combinations to be identifiable "
-                      f"component-wise; this design has {n_comb}. Use n_latent_tx <= {max(1, (n_comb - 1) // 2)} for a z_tx the theory identifies.", stacklevel=3)
+    n_priors = len(np.unique(z_tx_prior_ids(*pairs.T))) if len(pairs) else 0   # the combinations the model trains on, however the split was made; the controls share one prior
+    if n_priors and n_priors < 2 * n_latent_tx + 1:
+        warnings.warn(f"n_latent_tx={n_latent_tx} needs at least {2 * n_latent_tx + 1} distinct z_tx priors to be identifiable component-wise; this design has {n_priors} "
+                      f"(its treated (treatment, covariate) combinations, and one that all controls share). Use n_latent_tx <= {max(1, (n_priors - 1) // 2)} for a z_tx the theory identifies.", stacklevel=3)
     if (counts < few).any():
         small = [f"{reg['conditions'][t]} in group {x} ({n} cells)" for (t, x), n in zip(pairs[counts < few], counts[counts < few])]
         warnings.warn(f"{len(small)} combination(s) have fewer than {few} cells, too few to learn their prior from: {', '.join(small[:5])}"
@@ -169,7 +169,7 @@ def _cells(self:FCR, adata=None, chunk:int=4096):
                                   ((y != np.floor(y)).any(1) if counts else np.zeros(e - s, bool), 'non-integer values',
                                    f"This model's likelihood ({likelihood!r}) reads raw counts: pass counts, not normalised or log-transformed values.")):
             if bad.any(): raise ValueError(f"The expression has {problem} in cell {adata.obs_names[s + bad.argmax()]!r}{f' and {int(bad.sum()) - 1} more in rows {s}..{e - 1}' if bad.sum() > 1 else ''}. {fix}")
-        if not counts and not reg['is_counts'] and (y == np.floor(y)).all() and (y > 0).any():   # log-normalised values are never all integers
+        if not counts and not reg['is_counts'] and not stray_non_integers(reg) and np.count_nonzero(y) >= 100 and (y == np.floor(y)).all():   # a hundred log values are never all integers
             raise ValueError(f"The expression of cells {s}..{e - 1} is all integers, like raw counts, but this model (likelihood 'normal') was trained on values that are not counts "
                              "(log-normalised?). Pass the values normalised as in training, e.g. log1p(counts / total * 1e4).")
         lib = lib.astype(np.float32)  # library sizes, stored as float32 like `scan_matrix`'s
@@ -385,7 +385,7 @@ def train(self:FCR,
                   patience=patience, monitor=monitor, lr_schedule=lr_schedule, validation_size=validation_size, seed=seed, min_delta=min_delta, chunk_size=chunk_size,
                   chunks_per_window=chunks_per_window, mixed_precision=mixed_precision, align=align, ema_decay=ema_decay)
     if 0 < len(val_idx) < n_proc: raise ValueError(f"{len(val_idx)} validation cells cannot be shared by {n_proc} processes; raise validation_size or use fewer processes.")
-    ds = FCRDataset(self.adata, pool_cells=train_idx)  # training controls only: validation controls never reach training
+    ds = FCRDataset(self.adata, split=['train', 'validation'] if self.registry['split_key'] else None, pool_cells=train_idx)  # training controls only: validation controls never reach training; test and held-out cells need none
     chunk = chunk_size or (2048 if ds.backed else None)
     mod = self.module.to(dev)
     opt_ae, opt_d = mod.make_optimizers(lr=lr, weight_decay=weight_decay)
