@@ -86,26 +86,20 @@ def test_out_of_core_smoke():
 
 @pytest.mark.skipif(data_dir() is None or not (data_dir()/'perturbench_devel.h5ad').exists(),
                     reason='perturbench_devel.h5ad not found: set FCR_DATA_DIR to the folder holding it')
-def test_real_data_seeds_smoke(tmp_path):
-    "real_data_seeds.py: one PerturBench run of one epoch, with latent arithmetic, writes its row with every score"
-    run_benchmark('real_data_seeds.py', '--data', 'perturbench', '--seeds', 0, '--epochs', 1, '--arithmetic', '--out', tmp_path)
-    runs = pd.read_csv(tmp_path/'perturbench_runs.csv')
-    assert len(runs) == 1
+def test_real_data_seeds(tmp_path):
+    "real_data_seeds.py: one PerturBench run of one epoch, with latent arithmetic, writes its row with every score and saves its FCR (--models); a second run loads it (no training) and predicts with --unseen network"
+    models = ('--data', 'perturbench', '--seeds', 0, '--epochs', 1, '--models', tmp_path/'models')
+    run_benchmark('real_data_seeds.py', *models, '--arithmetic', '--out', tmp_path/'first')
+    first = pd.read_csv(tmp_path/'first'/'perturbench_runs.csv')
+    assert len(first) == 1
     for col in ('z_x cell line', 'z_tx combination', 'FCR r2_top_deg', 'control mean r2_top_deg', 'context-weighted shift pearson_delta', 'latent arithmetic pearson_delta', 'FCR calibration_weight'):
-        assert runs[col].notna().all(), col
-    assert runs['FCR calibration_weight'].between(0, 1).all()
-
-@pytest.mark.skipif(data_dir() is None or not (data_dir()/'perturbench_devel.h5ad').exists(),
-                    reason='perturbench_devel.h5ad not found: set FCR_DATA_DIR to the folder holding it')
-def test_real_data_seeds_models(tmp_path):
-    "real_data_seeds.py --models: the first run trains and saves its FCR, the second loads it (no training) and predicts with --unseen network"
-    args = ('--data', 'perturbench', '--seeds', 0, '--epochs', 1, '--no-clustering', '--models', tmp_path/'models')
-    run_benchmark('real_data_seeds.py', *args, '--out', tmp_path/'first')
-    run_benchmark('real_data_seeds.py', *args, '--unseen', 'network', '--out', tmp_path/'second')
-    first, second = (pd.read_csv(tmp_path/d/'perturbench_runs.csv') for d in ('first', 'second'))
+        assert first[col].notna().all(), col
+    assert first['FCR calibration_weight'].between(0, 1).all()
+    run_benchmark('real_data_seeds.py', *models, '--no-clustering', '--unseen', 'network', '--out', tmp_path/'second')
+    second = pd.read_csv(tmp_path/'second'/'perturbench_runs.csv')
     assert [p.name for p in (tmp_path/'models').iterdir()] == ['perturbench_defaults_0']
     assert first['secs'].item() > 0 and second['secs'].item() == 0 and second['val'].item() == first['val'].item()
-    assert not any(c.startswith('z_') for c in first.columns) and second['FCR r2_top_deg'].notna().all()
+    assert not any(c.startswith('z_') for c in second.columns) and second['FCR r2_top_deg'].notna().all()
 
 def test_train_time_smoke(tmp_path):
     "train_time.py: a two-epoch simulator run of this tree and of HEAD's code from a worktree, side by side, with the ratios"
