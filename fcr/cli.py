@@ -190,7 +190,7 @@ def run_demo(out:str|Path='fcr_demo', # output folder
            f"{cells} cells per condition, interaction a = 0.5. The combination `drug1 x line0` was held out of training. "
            f"Scores are measured on {seen.n_obs:,} fresh cells drawn from the same process.")
     r.note("How to read this: each section opens with its conclusion in bold, computed from the table under it. MCC is 1 when a learned block "
-           "recovers the true interaction latents up to permutation and monotone transforms; the labels-alone row is what knowing each cell's "
+           "recovers the true interaction latents up to order, sign and scale (a Pearson correlation); the labels-alone row is what knowing each cell's "
            "treatment and cell line already gives. For predictions, the top-50-DEG R² and the Pearson correlation of shifts (Pearson Δ) are the "
            "informative scores; all-gene R² flatters every method.")
     r.heading('Conclusions').text(' '.join(verdict.values()))
