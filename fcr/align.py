@@ -9,6 +9,7 @@ __all__ = ['prior_groups', 'group_covariances', 'alignment_cost', 'LatentAlignme
 from dataclasses import dataclass
 import numpy as np
 import torch
+from .data import z_tx_prior_ids
 
 # %% ../nbs/04d_align.ipynb #a51586b4
 def prior_groups(t_id:np.ndarray, # (cells,) treatment class; 0 is control
@@ -16,7 +17,7 @@ def prior_groups(t_id:np.ndarray, # (cells,) treatment class; 0 is control
                 )->dict:          # {'x','t','tx'}: (cells,) int64 tensors of consecutive group codes
     "The groups within which FCR's prior gives each block its own mean and variance"
     t_id, x_id = np.asarray(t_id, np.int64), np.asarray(x_id, np.int64)
-    condition = np.where(t_id == 0, -1, t_id * (x_id.max() + 1) + x_id)   # all controls share z_tx's prior
+    condition = z_tx_prior_ids(t_id, x_id)   # all controls share z_tx's prior
     return {k: torch.as_tensor(np.unique(v, return_inverse=True)[1].reshape(-1)) for k, v in (('x', x_id), ('t', t_id), ('tx', condition))}
 
 # %% ../nbs/04d_align.ipynb #78b8f515

@@ -210,11 +210,12 @@ def _check_labels(adata, keys, unused_categories):
     return unused
 
 # %% ../nbs/03_data.ipynb #fa8827d8
-def _cell_names_unique(adata):
-    "Refuse repeated cell names: predictions and latents are joined back to the cells by them"
-    if not adata.obs_names.is_unique:
-        dup = adata.obs_names[adata.obs_names.duplicated()].unique()[:5].tolist()
-        raise ValueError(f"obs_names are not unique (e.g. {dup}). Call adata.obs_names_make_unique() on your data, or set unique cell ids.")
+def _names_unique(adata, axis:str='obs'):
+    "Refuse repeated cell (obs) or gene (var) names: predictions and latents are joined back to the cells, and genes matched, by them"
+    names = getattr(adata, f'{axis}_names')
+    if not names.is_unique:
+        dup = names[names.duplicated()].unique()[:5].tolist()
+        raise ValueError(f"{axis}_names are not unique (e.g. {dup}). Call adata.{axis}_names_make_unique() on your data, or use unique {'cell' if axis == 'obs' else 'gene'} ids.")
 
 def _looks_like_counts(X, n_rows:int=1000)->bool:
     "Whether the first `n_rows` rows of a matrix are non-negative integers, not all zero"
@@ -250,10 +251,7 @@ def setup_anndata(adata:ad.AnnData,         # cells x genes; only adata.uns['fcr
     "Validate an AnnData for FCR and register its keys and vocabularies in `adata.uns['fcr']`"
     if not isinstance(adata, ad.AnnData): raise TypeError(f"setup_anndata needs an AnnData, got {type(adata).__name__}. Build one with anndata.AnnData(X, obs=...).")
     if adata.n_obs == 0 or adata.n_vars == 0: raise ValueError(f"The AnnData is empty ({adata.n_obs} cells x {adata.n_vars} genes). Check the filtering that produced it.")
-    _cell_names_unique(adata)
-    if not adata.var_names.is_unique:
-        dup = adata.var_names[adata.var_names.duplicated()].unique()[:5].tolist()
-        raise ValueError(f"var_names are not unique (e.g. {dup}): genes are matched by name. Call adata.var_names_make_unique() on your data, or use unique gene ids.")
+    _names_unique(adata, 'obs'); _names_unique(adata, 'var')
     cov_keys = [covariate_keys] if isinstance(covariate_keys, str) else list(covariate_keys)
     if not cov_keys: raise ValueError("covariate_keys is empty. Pass at least one obs column (e.g. 'cell_line'); for a single context, add a constant column.")
     if len(set(cov_keys)) < len(cov_keys): raise ValueError(f"covariate_keys {cov_keys} names a column more than once: give each covariate column once.")
@@ -335,7 +333,7 @@ def check_compatible(adata:ad.AnnData,      # new data, e.g. for prediction
     need = list(reg['covariate_keys']) + ([reg['treatment_key']] + ([reg['dose_key']] if reg['dose_key'] else []) if require_treatment else [])
     for k in need:
         if k not in adata.obs: raise KeyError(f"obs has no column {k!r}, which the model was trained with. Available columns: {list(adata.obs.columns)}. Add it.")
-    _cell_names_unique(adata)
+    _names_unique(adata, 'obs')
     for k in reg['covariate_keys']:
         if adata.obs[k].isna().any(): raise ValueError(f"obs[{k!r}] has {int(adata.obs[k].isna().sum())} missing values. Give those cells a level the model knows ({reg['covariates'][k]}), or drop them.")
         new = sorted(set(map(str, adata.obs[k].unique())) - set(reg['covariates'][k]))
