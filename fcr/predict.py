@@ -138,9 +138,10 @@ def predict_counterfactual(self:FCR,
             mean = sum(o['mean'] for o in outs) / n_samples
             kept = sum(torch.sigmoid(-o['pi_logits']) for o in outs) / n_samples if 'pi_logits' in outs[0] else None   # ZINB: the chance a count is not a structural zero
             if shift is not None:   # the calibration, on the unseen combination's cells only
-                scaled = mean * shift.exp() if mod.likelihood != 'normal' else None   # gene by gene, then back to the cell's library size:
-                total = None if scaled is None else scaled.sum(1, keepdim=True)   # a cell with no counts keeps its zeros
-                scaled = mean + shift if scaled is None else torch.where(total > 0, scaled * mean.sum(1, keepdim=True) / total.clamp_min(1e-30), mean)   # it moves genes against each other
+                if mod.likelihood == 'normal': scaled = mean + shift
+                else:   # gene by gene, then back to each cell's library size: genes move against each other, and a cell with no counts keeps its zeros
+                    scaled = mean * shift.exp(); total = scaled.sum(1, keepdim=True)
+                    scaled = torch.where(total > 0, scaled * mean.sum(1, keepdim=True) / total.clamp_min(1e-30), mean)
                 mean = torch.where(seen_here[:, None], mean, scaled)
             if mod.likelihood != 'normal': mean = predicted_counts(mean, mod.decoder.log_disp.exp(), kept, draw=sample_counts or log_normalized)
             if log_normalized: mean = torch.log1p(mean / mean.sum(1, keepdim=True).clamp_min(1) * target_sum)
