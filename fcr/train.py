@@ -220,7 +220,7 @@ def write_latents(self:FCR,
 @patch
 def align_latents(self:FCR,
                   adata:ad.AnnData=None, # cells to fit on, labelled like the training data (None: the training AnnData)
-                  **kwargs,              # passed to `fit_alignment` (n_starts, steps, lr, max_cells, seed)
+                  **kwargs,              # passed to `fit_alignment` (n_starts, steps, tol, max_cells, seed)
                  )->LatentAlignment:     # the new alignment, also kept as `self.alignment`
     "Fit (again) the orientation of this model's latent that its prior families fit best, on labelled cells; latents are reported in it from now on"
     if not self.is_trained: raise ValueError("The model is not trained: call model.train() before align_latents().")
