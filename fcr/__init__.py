@@ -15,3 +15,20 @@ from .train import FCR
 from . import plotting as pl
 from . import simulate, ground_truth, metrics, independence, response, clustering, baselines
 from . import objective, predict   # they add methods to FCRModule and FCR
+
+# %% ../nbs/10_api.ipynb #7b85de10
+import sys
+from .core import add_parameter_notes
+
+def _loaded_objects()->list:
+    "Every function, method and class that nbdev's index lists for the fcr modules loaded so far"
+    from fcr._modidx import d
+    found = []
+    for module, names in d['syms'].items():
+        for name in names if module in sys.modules else []:
+            obj = sys.modules[module]
+            for part in name[len(module) + 1:].split('.'): obj = getattr(obj, part, None)
+            if callable(obj): found.append(obj)
+    return found
+
+add_parameter_notes(*_loaded_objects())

@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['set_seed', 'seeded_torch', 'available_devices', 'get_device', 'reuse_freed_memory', 'data_dir', 'data_file',
-           'log_normalize', 'group_means', 'scan_matrix', 'check_values']
+           'log_normalize', 'group_means', 'scan_matrix', 'check_values', 'parameter_notes', 'add_parameter_notes']
 
 # %% ../nbs/00_core.ipynb #6bfd9dcf
-import os, random, importlib.util, ctypes, platform, contextlib
+import os, random, importlib.util, ctypes, platform, contextlib, inspect, linecache, tokenize
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -147,3 +147,42 @@ def check_values(stats:dict, # `scan_matrix` of the matrix
                                ('negative', 'negative values', 'Expression must be counts or log-normalised values (>= 0): register raw counts (layer=...) instead of scaled/centred data')):
         bad = np.flatnonzero(stats[flag])
         if len(bad): raise ValueError(f"{what} has {problem} in {len(bad)} cells (rows {bad[:5].tolist()}{'...' if len(bad) > 5 else ''}). {fix}.")
+
+# %% ../nbs/00_core.ipynb #857f271a
+def parameter_notes(f, # a function or method defined in Python source
+                   )->dict: # {parameter: note}, and the return value's note under 'return'
+    "The comment after each parameter of `f`'s signature, read from its source"
+    f = inspect.unwrap(getattr(f, '__func__', f))
+    code = getattr(f, '__code__', None)
+    if code is None: return {}
+    lines = iter(linecache.getlines(code.co_filename)[code.co_firstlineno - 1:])
+    notes, depth, name, name_line, expect, started = {}, 0, None, 0, False, False
+    try:
+        for tok in tokenize.generate_tokens(lambda: next(lines, '')):
+            kind, s = tok.type, tok.string
+            if not started: started = kind == tokenize.NAME and s == 'def'   # skip decorators
+            elif kind == tokenize.COMMENT:
+                if name: notes[name] = s.lstrip('#').strip()
+            elif kind == tokenize.OP and s in ('(', '[', '{'):
+                depth += 1; expect = expect or (depth == 1 and s == '(')
+            elif kind == tokenize.OP and s in (')', ']', '}'):
+                depth -= 1
+                if depth == 0 and tok.start[0] > name_line: name = 'return'   # the closing parenthesis on a line of its own
+            elif depth == 1 and kind == tokenize.OP and s == ',': expect = True
+            elif depth == 1 and kind == tokenize.NAME and expect: name, name_line, expect = s, tok.start[0], False
+            elif depth == 0 and kind == tokenize.OP and s == '->': name = 'return'
+            elif depth == 0 and kind == tokenize.NEWLINE: break
+    except tokenize.TokenError: pass
+    return notes
+
+# %% ../nbs/00_core.ipynb #d62901dc
+def add_parameter_notes(*objects, # functions or methods whose signatures carry notes
+                       )->None:
+    "Append each object's parameter notes to its docstring, so that `help()` shows them"
+    for f in objects:
+        f = getattr(f, '__func__', f)
+        notes = parameter_notes(f)
+        if not notes or '\nParameters:\n' in (f.__doc__ or ''): continue
+        ret = notes.pop('return', None)
+        text = (f.__doc__ or '') + ('\n\nParameters:\n' + '\n'.join(f'    {k}: {v}' for k, v in notes.items()) if notes else '')
+        f.__doc__ = text + (f'\n\nReturns: {ret}' if ret else '')
