@@ -29,8 +29,8 @@ def group_covariances(u:torch.Tensor, # (cells, d) standardised latents, blocks 
     out, d = {}, u.shape[1]
     for block, g in groups.items():
         n = torch.bincount(g).to(u)
-        centred = u - (torch.zeros(len(n), d, dtype=u.dtype).index_add_(0, g, u) / n[:, None])[g]
-        sums = torch.zeros(len(n), d * d, dtype=u.dtype)
+        centred = u - (torch.zeros(len(n), d, dtype=u.dtype, device=u.device).index_add_(0, g, u) / n[:, None])[g]
+        sums = torch.zeros(len(n), d * d, dtype=u.dtype, device=u.device)
         for start in range(0, len(u), chunk):   # chunks of cells bound the (chunk, d, d) outer products in memory
             c = centred[start:start + chunk]
             sums.index_add_(0, g[start:start + chunk], (c[:, :, None] * c[:, None, :]).flatten(1))
@@ -76,7 +76,7 @@ class LatentAlignment:
 def minimise_each(f,                 # maps (S, n) points to (S,) values, row by row: the same function for every start
                   x0:torch.Tensor,   # (S, n) starting points
                   steps:int=500,     # at most this many iterations per start
-                  tol:float=1e-8,    # a start stops once an iteration lowers its value by less than this
+                  tol:float=1e-8,    # a start stops once an iteration lowers its value by less than this (absolute, in f's units)
                   memory:int=10,     # past steps kept for the curvature estimate
                  )->tuple:           # (S, n) end points and their (S,) values
     "Minimise one smooth function from many starting points at once by L-BFGS, each start on its own"
@@ -111,7 +111,7 @@ def minimise_each(f,                 # maps (S, n) points to (S,) values, row by
         x_new, v_new, g_new = torch.where(broken[:, None], x[a], x_new), torch.where(broken, v[a], v_new), torch.where(broken[:, None], g[a], g_new)
         s, y = x_new - x[a], g_new - g[a]
         sy = dot(s, y); curved = sy > 1e-12              # a pair that shows no positive curvature is not used
-        whole = lambda part: torch.zeros((len(x),) + part.shape[1:], dtype=x.dtype).index_copy_(0, a, part)
+        whole = lambda part: torch.zeros((len(x),) + part.shape[1:], dtype=x.dtype, device=x.device).index_copy_(0, a, part)
         history = (history + [(whole(s), whole(y), whole(torch.where(curved, 1 / sy.clamp_min(1e-12), 0.)))])[-memory:]
         gamma[a] = torch.where(curved, sy / dot(y, y).clamp_min(1e-300), gamma[a])
         still = ((v[a] - v_new).abs() > tol) & ~broken

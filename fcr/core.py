@@ -154,25 +154,29 @@ def parameter_notes(f, # a function or method defined in Python source
     "The comment after each parameter of `f`'s signature, read from its source"
     f = inspect.unwrap(getattr(f, '__func__', f))
     code = getattr(f, '__code__', None)
-    if code is None: return {}
+    if code is None or f.__name__ == '<lambda>': return {}
     lines = iter(linecache.getlines(code.co_filename)[code.co_firstlineno - 1:])
-    notes, depth, name, name_line, expect, started = {}, 0, None, 0, False, False
+    notes, depth, name, name_line, expect, started, closed = {}, 0, None, 0, False, False, False
     try:
         for tok in tokenize.generate_tokens(lambda: next(lines, '')):
             kind, s = tok.type, tok.string
             if not started: started = kind == tokenize.NAME and s == 'def'   # skip decorators
             elif kind == tokenize.COMMENT:
-                if name: notes[name] = s.lstrip('#').strip()
+                text = s.lstrip('#').strip()
+                if name: notes[name] = f'{notes[name]} {text}' if name in notes else text   # a note may go on over several lines
             elif kind == tokenize.OP and s in ('(', '[', '{'):
-                depth += 1; expect = expect or (depth == 1 and s == '(')
+                depth += 1; expect = expect or (depth == 1 and not closed)
             elif kind == tokenize.OP and s in (')', ']', '}'):
                 depth -= 1
-                if depth == 0 and tok.start[0] > name_line: name = 'return'   # the closing parenthesis on a line of its own
+                if depth == 0 and not closed:   # the parameter list ends
+                    closed = True
+                    if tok.start[0] > name_line: name = 'return'   # its parenthesis on a line of its own
+            elif closed:                        # the return annotation, then the colon
+                if kind == tokenize.OP and s == '->': name = 'return'
+                elif kind == tokenize.NEWLINE: break
             elif depth == 1 and kind == tokenize.OP and s == ',': expect = True
             elif depth == 1 and kind == tokenize.NAME and expect: name, name_line, expect = s, tok.start[0], False
-            elif depth == 0 and kind == tokenize.OP and s == '->': name = 'return'
-            elif depth == 0 and kind == tokenize.NEWLINE: break
-    except tokenize.TokenError: pass
+    except (tokenize.TokenError, SyntaxError): pass
     return notes
 
 # %% ../nbs/00_core.ipynb #d62901dc
@@ -182,7 +186,7 @@ def add_parameter_notes(*objects, # functions or methods whose signatures carry 
     for f in objects:
         f = getattr(f, '__func__', f)
         notes = parameter_notes(f)
-        if not notes or '\nParameters:\n' in (f.__doc__ or ''): continue
+        if not notes or any(mark in (f.__doc__ or '') for mark in ('\n\nParameters:\n', '\n\nReturns: ')): continue   # once
         ret = notes.pop('return', None)
         text = (f.__doc__ or '') + ('\n\nParameters:\n' + '\n'.join(f'    {k}: {v}' for k, v in notes.items()) if notes else '')
         f.__doc__ = text + (f'\n\nReturns: {ret}' if ret else '')
