@@ -145,6 +145,7 @@ def fit_alignment(blocks:dict,          # {'z_x','z_t','z_tx'}: (cells, width) l
     gen = torch.Generator().manual_seed(seed)
     starts = [torch.eye(d, dtype=torch.float64)] + [torch.linalg.qr(torch.randn(d, d, generator=gen, dtype=torch.float64))[0] for _ in range(n_starts - 1)]
     flat, final = minimise_each(lambda m: alignment_cost(m.view(-1, d, d), covs, columns), torch.stack(starts).flatten(1), steps, tol)
-    best = int(final.argmin())
-    return LatentAlignment(center, scale, flat[best].view(d, d).numpy(), widths, float(alignment_cost(torch.eye(d, dtype=torch.float64), covs, columns)),
-                           float(final[best]), final.numpy())
+    M = flat[int(final.argmin())].view(d, d)
+    M = M / (M @ (u.T @ u / len(u)) * M).sum(1, keepdim=True).sqrt()   # each output coordinate to unit variance on the fitting cells
+    return LatentAlignment(center, scale, M.numpy(), widths, float(alignment_cost(torch.eye(d, dtype=torch.float64), covs, columns)),
+                           float(alignment_cost(M, covs, columns)), final.numpy())

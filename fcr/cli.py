@@ -143,10 +143,12 @@ def run_demo(out:str|Path='fcr_demo', # output folder
              force:bool=False,        # write into an existing, non-empty folder
             )->dict:                  # the metrics written to metrics.json
     "Simulate data with known truth, train FCR and a plain VAE, evaluate identifiability and counterfactuals, write a report"
+    cells = (150 if quick else 500) if cells_per_condition is None else cells_per_condition
+    epochs = (60 if quick else 500) if epochs is None else epochs
+    for name, value in (('epochs', epochs), ('cells_per_condition', cells)):   # before the output folder is made
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1: raise ValueError(f"{name} must be a positive integer, got {value!r}.")
     out = prepare_output(out, force)
     t_start = time.time()
-    cells = cells_per_condition or (150 if quick else 500)
-    epochs = epochs or (60 if quick else 500)
     say = (lambda m: print(m, flush=True)) if progress else (lambda m: None)
     say(f"fcr demo: simulating 3 cell lines x (4 drugs + control), {cells} cells per condition, drug1 x line0 held out")
     adata = simulate(cells_per_condition=cells, heldout=[('drug1', 'line0')], seed=seed)
@@ -209,7 +211,7 @@ def run_demo(out:str|Path='fcr_demo', # output folder
     r.figure(plot_response(p['control'], p['observed'], p['predictions'], title='drug1 x line0: predicted vs observed shift from control'), 'Each dot is a gene; red dots are the 50 genes that move most. On the diagonal is right.', 'response')
     r.heading('Latent blocks').figure(plot_blocks(learned, {'cell line': seen.obs['cell_line'], 'treatment': seen.obs['treatment']}), 'Each FCR block should separate cells by its own label: z_x by cell line, z_t by treatment.', 'blocks')
     r.heading('Training').figure(plot_history(model.history), f"FCR loss terms per epoch, training and validation ({len(model.history)} epochs, {t_fcr:.0f} s; plain VAE {len(vae.history)} epochs, {t_vae:.0f} s).", 'history')
-    r.heading('Reproduce').code('fcr demo' + (' --quick' if quick else '') + f' --seed {seed} --epochs {epochs}\n\n' + json.dumps(environment(), indent=1))
+    r.heading('Reproduce').code('fcr demo' + (' --quick' if quick else '') + f' --seed {seed} --epochs {epochs} --cells-per-condition {cells}\n\n' + json.dumps(environment(), indent=1))
     page = r.write(out)
     m = ident.set_index('latent')
     print(f"fcr demo: done in {time.time() - t_start:.0f}s. MCC(z_tx), own block: FCR {m.loc['FCR', 'MCC z_tx, own z_tx block']:.2f} "
@@ -454,7 +456,9 @@ def run_evaluate(model_dir:str|Path, # a folder written by `fcr train`
     profiles, skipped = {}, {}
     if unseen:
         ref_dir = next((p for p in (Path(model_dir)/'reference_vae', Path(model_dir).parent/'reference_vae') if (p/'config.json').exists()), None)
-        cf, profiles, skipped = score_unseen(model, adata, unseen, None if ref_dir is None else FCR.load(ref_dir, adata))   # `fcr train --holdout` saved the VAE
+        with warnings.catch_warnings():   # latent arithmetic learns its shifts from the cells it is given: here, the evaluated ones
+            warnings.simplefilter('ignore'); reference = None if ref_dir is None else FCR.load(ref_dir, adata)   # `fcr train --holdout` saved the VAE
+        cf, profiles, skipped = score_unseen(model, adata, unseen, reference)
         skipped |= {c: f"beyond --max-combinations {max_combinations}: the first {max_combinations} unseen combinations, in sorted order, were scored" for c in beyond}
         metrics |= {'counterfactual': cf.to_dict('records'), 'not_scored': {_named(c): why for c, why in skipped.items()}}
         r.heading('Combinations unseen in training')

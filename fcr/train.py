@@ -375,6 +375,8 @@ def train(self:FCR,
     if lr_schedule not in SCHEDULES: raise ValueError(f"lr_schedule={lr_schedule!r} is not one of {list(SCHEDULES)}.")
     if not 0 <= ema_decay < 1: raise ValueError(f"ema_decay={ema_decay!r} must be in [0, 1): 0 trains without the weight average, 0.99 (the default) averages about 100 steps.")
     reuse_freed_memory()   # each step's large tensors reuse the last step's pages (glibc; `fcr.core`)
+    if self.is_trained: warnings.warn("This model was already trained: train() starts again from a fresh initialisation drawn from `seed`, and the earlier training is discarded. "
+                                      "To train longer, train once with a larger max_epochs; to continue an interrupted run, pass the same checkpoint_dir.", stacklevel=2)
     set_seed(seed)
     self.module.load_state_dict(type(self.module)(**self._module_args()).state_dict())  # a fresh initialisation drawn from `seed`, in place
     dev = get_device(device)
