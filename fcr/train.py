@@ -225,6 +225,7 @@ def align_latents(self:FCR,
     "Fit (again) the orientation of this model's latent that its prior families fit best, on labelled cells; latents are reported in it from now on"
     if not self.is_trained: raise ValueError("The model is not trained: call model.train() before align_latents().")
     adata = self.adata if adata is None else adata
+    if adata is None: raise ValueError("This model was loaded without data: pass labelled cells, align_latents(adata), or attach the training data with FCR.load(dir, adata).")
     codes = encode_cells(adata, self.registry)
     with seeded_torch(kwargs.get('seed', 0), next(self.module.parameters()).device):   # one posterior sample per cell, seeded, leaving the caller's random state alone
         samples = self.get_latent_blocks(adata, give_mean=False, aligned=False)
