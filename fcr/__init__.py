@@ -16,6 +16,10 @@ from . import plotting as pl
 from . import simulate, ground_truth, metrics, independence, response, clustering, baselines
 from . import objective, predict   # they add methods to FCRModule and FCR
 
+__doc__ = "fcr: FCR (Factorized Causal Representation) for single-cell perturbation data. Start with fcr.FCR; the modules hold the rest."   # nbdev writes __version__ above the page's own line
+__all__ = ['FCR', 'setup_anndata', 'get_registry', 'add_split', 'load_perturbench', 'load_kang2018', 'read_sciplex', 'set_seed', 'get_device', 'data_dir', 'data_file',
+           'pl', 'simulate', 'ground_truth', 'metrics', 'independence', 'response', 'clustering', 'baselines']
+
 # %% ../nbs/10_api.ipynb #7b85de10
 import sys
 from .core import add_parameter_notes
