@@ -21,6 +21,7 @@ import fcr
 from .simulate import simulate, simulate_cells
 from .train import FCR, PLAIN_VAE
 from .baselines import LatentArithmetic
+from .predict import cell_names_digest
 from .distributed import init_distributed, close_distributed
 from .data import check_compatible, dose_order
 from .loader import add_split
@@ -417,15 +418,11 @@ def run_predict(model_dir:str|Path,   # a folder written by `fcr train` (its mod
     print(f"fcr predict: done in {time.time() - t_start:.0f}s. {pred.n_obs:,} cells under {treatment!r} ({pred.uns['fcr_counterfactual']['scale']}) written to {out}")
     return pred
 
-def _model_folder(model_dir) -> Path:
-    "The saved model's folder: `model_dir` itself, or its model/ subfolder when it is a run folder"
-    d = Path(model_dir)
-    if not d.exists(): raise UsageError(f"Model folder {d} does not exist. Give the folder written by `fcr train` (or its model/ subfolder).")
-    return d/'model' if (d/'model').is_dir() else d
-
 def _load_model(model_dir, adata) -> FCR:
     "A model saved by `fcr train`, with its training cells attached from the run folder (the calibration reads them, never the input's); `adata` is checked against it"
-    d = _model_folder(model_dir)
+    d = Path(model_dir)
+    if not d.exists(): raise UsageError(f"Model folder {d} does not exist. Give the folder written by `fcr train` (or its model/ subfolder).")
+    if (d/'model').is_dir(): d = d/'model'
     training = d.parent/'adata_with_latents.h5ad'   # written by `fcr train` beside model/; read from disk as needed
     try: model = FCR.load(d, adata=ad.read_h5ad(training, backed='r') if training.exists() else None)
     except (FileNotFoundError, json.JSONDecodeError) as e:
@@ -460,8 +457,8 @@ def run_evaluate(model_dir:str|Path, # a folder written by `fcr train`
     profiles, skipped = {}, {}
     if unseen:
         ref_dir = next((p for p in (Path(model_dir)/'reference_vae', Path(model_dir).parent/'reference_vae') if (p/'config.json').exists()), None)
-        trained_on = [json.loads((d/'config.json').read_text()).get('training_cells') for d in (ref_dir, _model_folder(model_dir)) if d is not None]
-        stale = len(trained_on) == 2 and None not in trained_on and trained_on[0] != trained_on[1]   # an earlier run's VAE, left in a reused --out
+        vae_cells = json.loads((ref_dir/'config.json').read_text()).get('training_cells') if ref_dir is not None else None
+        stale = vae_cells is not None and model.adata is not None and vae_cells != cell_names_digest(model.adata)   # an earlier run's VAE, left in a reused --out
         with warnings.catch_warnings():   # latent arithmetic learns its shifts from the cells it is given: here, the evaluated ones
             warnings.simplefilter('ignore'); reference = None if ref_dir is None or stale else FCR.load(ref_dir, adata)   # `fcr train --holdout` saved the VAE
         if stale: print(f"fcr evaluate: {ref_dir} was trained on other cells than the model (an earlier run's, in a reused folder?): latent arithmetic is left out.", file=sys.stderr)
