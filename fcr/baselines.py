@@ -21,6 +21,7 @@ from .data import encode_cells
 from .likelihood import kl_normal, predicted_counts
 from .model import FCRModule, ConditionalPrior, CovariateEmbedding, TreatmentEmbedding, mlp
 from .train import FCR, PLAIN_VAE, seen_cells
+from .response import NotScorable
 
 # %% ../nbs/07_baselines.ipynb #f2b89648
 class JointPrior(ConditionalPrior):
@@ -211,14 +212,18 @@ class LatentArithmetic:
         codes = encode_cells(cells, self.registry)
         z = model.get_latent_representation(cells, 'all', aligned=False)
         self.means = pd.DataFrame(z).groupby([codes['t_id'], codes['x_id']]).mean()   # (condition, covariate group) -> mean latent
-    def shift(self, treatment:str, # a treatment (condition) seen in training
+    def shift(self, treatment:str, # a treatment (condition) seen in training, or a combination whose parts each were
              )->np.ndarray:        # (latent width,) mean latent of its cells minus their controls', averaged over covariates
-        "The treatment's latent shift, averaged over the covariates in which it and the controls were seen"
-        conditions = self.registry['conditions']
+        "The treatment's latent shift, averaged over the covariates in which it and the controls were seen; a combination without cells of its own takes the sum of its parts' shifts"
+        conditions, sep = self.registry['conditions'], self.registry['combination_sep']
         if str(treatment) not in conditions[1:]: raise ValueError(f"Latent arithmetic needs a treatment seen in training; {treatment!r} is not one of {conditions[1:]}.")
+        if conditions.index(str(treatment)) not in self.means.index.get_level_values(0):   # registered, but none of its cells taught a shift
+            parts = str(treatment).split(sep)
+            if len(parts) > 1 and set(parts) <= set(conditions[1:]): return sum(self.shift(p) for p in parts)
+            raise NotScorable(f"Latent arithmetic has no cells of {treatment!r}" + (" (nor of each of its parts)" if len(parts) > 1 else "") + " to learn its latent shift from.")
         treated, control = self.means.xs(conditions.index(str(treatment))), self.means.xs(0)
         both = treated.index.intersection(control.index)
-        if both.empty: raise ValueError(f"{treatment!r} was never seen in a covariate that also has control cells, so its shift is undefined.")
+        if both.empty: raise NotScorable(f"{treatment!r} was never seen in a covariate that also has control cells, so its latent shift is undefined.")
         return (treated.loc[both] - control.loc[both]).mean(0).to_numpy()
     def predict_counterfactual(self, adata_source:ad.AnnData, # the cells to transform, e.g. one covariate's controls
                                treatment:str,                 # the queried treatment

@@ -119,9 +119,11 @@ def _prediction_verdict(cf:pd.DataFrame, # `counterfactual_table` rows of one co
     "One sentence: does FCR's prediction of a combination beat every reference on both informative scores"
     s = cf.set_index('method')
     def beats(other): return all(s.loc['FCR', k] > s.loc[other, k] for k in ('r2_top_deg', 'pearson_delta'))
-    refs = [m for m in ('additive shift', 'context-weighted shift', 'latent arithmetic') if m in s.index]
+    refs = [m for m in ('additive shift', 'context-weighted shift', 'sum of parts', 'latent arithmetic') if m in s.index]
     won = [m for m in refs if beats(m)]
     score = lambda m: f"{s.loc[m, 'r2_top_deg']:.2f} / " + ('–' if pd.isna(s.loc[m, 'pearson_delta']) else f"{s.loc[m, 'pearson_delta']:.2f}")
+    if not refs: return (f"**FCR's prediction of {combo} has only the control mean to compare with** (top-50-DEG R² / Pearson Δ: FCR {score('FCR')}, control mean {score('control mean')}): "
+                         "no other covariate saw its treatment, and it is not a combination of parts seen alone.")
     return (f"**FCR's prediction of {combo} {'beats' if len(won) == len(refs) else 'does not beat'} the "
             f"{_listed(refs if len(won) in (0, len(refs)) else [m for m in refs if m not in won])}** "
             f"(top-50-DEG R² / Pearson Δ: FCR {score('FCR')}, " + ', '.join(f"{m} {score(m)}" for m in refs + ['control mean']) + ")"

@@ -13,7 +13,7 @@ import scipy.sparse as sp
 import torch
 import anndata as ad
 from .core import scan_matrix, check_values
-from .data import SPLITS, as_plain, get_registry, check_compatible, encode_cells, parse_treatments
+from .data import SPLITS, as_plain, get_registry, check_compatible, encode_cells, parse_treatments, dose_vectors
 
 # %% ../nbs/03a_loader.ipynb #b749191b
 def to_dense(rows, # rows of a dense or sparse matrix
@@ -191,19 +191,20 @@ def _group_id(reg, x, what):
     if codes not in reg['covariate_groups']: raise ValueError(f"{what}: the covariate group {x!r} has no cells. Choose a group present in the data.")
     return reg['covariate_groups'].index(codes)
 
-def _pick_heldout(counts, chosen, rng, n, name):
-    "Mark the `chosen` treated combinations and `n` random others whose t and x each stay seen elsewhere"
+def _pick_heldout(counts, chosen, rng, n, name, parts):
+    "Mark the `chosen` treated combinations and `n` random others whose t and x each stay seen elsewhere; a chosen combination treatment may instead have each of its parts seen (`parts`: conditions x treatments, bool)"
     held = np.zeros_like(counts, bool)
-    def ok(c, g):
-        seen = (counts > 0) & ~held
-        return seen[c].sum() - seen[c, g] >= 1 and seen[:, g].sum() - seen[c, g] >= 1  # x is seen through its controls too
+    def ok(c, g, by_parts=False):
+        seen = (counts > 0) & ~held; seen[c, g] = False
+        t_seen = seen[c].any() or (by_parts and parts[c].sum() > 1 and parts[seen.any(1)].any(0)[parts[c]].all())   # FCR's t is the parts' multi-hot
+        return t_seen and seen[:, g].any()  # x is seen through its controls too
     for c, g in chosen:
         if counts[c, g] == 0: raise ValueError(f"Held-out combination {name(c, g)} has no cells. Choose a combination present in the data.")
         held[c, g] = True
     for c, g in chosen:
         held[c, g] = False
-        if not ok(c, g): raise ValueError(f"Holding out {name(c, g)} together with the others leaves its treatment or its covariate group unseen in training. "
-                                          "Hold out combinations whose treatment appears in another covariate group and whose group keeps cells (e.g. its controls) in training.")
+        if not ok(c, g, by_parts=True): raise ValueError(f"Holding out {name(c, g)} together with the others leaves its treatment or its covariate group unseen in training. "
+                                          "Hold out combinations whose treatment (or, for a combination, each of its parts) appears in training, and whose group keeps cells (e.g. its controls) in training.")
         held[c, g] = True
     cands = np.argwhere(counts[1:] > 0) + [1, 0]
     for c, g in cands[rng.permutation(len(cands))]:  # once per candidate combination, at split time only
@@ -245,7 +246,8 @@ def add_split(adata:ad.AnnData,          # registered with `setup_anndata`
         chosen.append((reg['conditions'].index(canon), _group_id(reg, x, what)))
     rng = np.random.default_rng(seed)
     def name(c, g): return f"({reg['conditions'][c]!r}, {dict(zip(reg['covariate_keys'], (reg['covariates'][k][l] for k, l in zip(reg['covariate_keys'], reg['covariate_groups'][g]))))})"
-    held = _pick_heldout(counts, chosen, rng, n_heldout, name)
+    table, _ = parse_treatments(reg['conditions'], None, reg['control_value'], reg['combination_sep'])
+    held = _pick_heldout(counts, chosen, rng, n_heldout, name, dose_vectors(table.parts, table.doses, reg['treatments']) != 0)
     order = np.lexsort((rng.random(len(combo)), combo))
     sorted_combo = combo[order]
     rank = np.arange(len(combo)) - np.searchsorted(sorted_combo, sorted_combo)

@@ -122,7 +122,7 @@ def context_weighted_shift(controls:np.ndarray, # (k, genes) control mean profil
 
 # %% ../nbs/06b_response.ipynb #36c066e4
 class NotScorable(ValueError):
-    "A combination these cells cannot score: no observed cells of it, no controls of its covariate, or no other covariate that saw its treatment"
+    "A combination these cells cannot score: no observed cells of it, no controls of its covariate, or a treatment no training cell shows"
 
 # %% ../nbs/06b_response.ipynb #95ff2323
 def baseline_predictions(X:np.ndarray,       # (cells, genes) log-normalised profiles of the training cells (held-out cells excluded)
@@ -131,23 +131,33 @@ def baseline_predictions(X:np.ndarray,       # (cells, genes) log-normalised pro
                          target_treatment:str, # the held-out treatment t
                          target_covariate:str, # the held-out covariate x
                          control_value:str='control', # the control's treatment label
-                        )->dict:             # {'control mean', 'additive shift', 'context-weighted shift'}: a profile each
-    "The three no-learning predictions of a held-out (treatment, covariate) mean profile"
+                         combination_sep:str=None, # the separator of a combination's parts, e.g. '+': adds the sum of its parts' shifts in x (None: no such baseline)
+                        )->dict:             # {'control mean'} and each shift baseline these cells define: 'additive shift', 'context-weighted shift', 'sum of parts'
+    "The no-learning predictions of a held-out (treatment, covariate) mean profile: the control mean, and every shift baseline the training cells define"
     treatment, covariate = np.asarray(treatment).astype(str), np.asarray(covariate).astype(str)
     control_value, target_treatment, target_covariate = str(control_value), str(target_treatment), str(target_covariate)
     control, treated = treatment == control_value, treatment == target_treatment
-    if not treated.any(): raise NotScorable(f"No cells of treatment {target_treatment!r} among the training cells: the additive-shift baseline needs it in other covariates.")
+    parts = target_treatment.split(combination_sep) if combination_sep else [target_treatment]
+    if not treated.any() and not (len(parts) > 1 and np.isin(parts, treatment).all()):
+        raise NotScorable(f"No cells of treatment {target_treatment!r} among the training cells" + (" (nor of each of its parts)" if len(parts) > 1 else "") + ": no baseline can learn its shift from these cells.")
     ctrl = group_means(X[control], covariate[control])         # one control mean per covariate
     if target_covariate not in ctrl.index:
         raise NotScorable(f"No control cells for covariate {target_covariate!r}: the baselines need them. Known covariates with controls: {sorted(ctrl.index)}.")
-    drug = group_means(X[treated], covariate[treated])          # the target treatment's mean per covariate
+    base = ctrl.loc[target_covariate].to_numpy()
+    out = {'control mean': base}
+    drug = group_means(X[treated], covariate[treated]) if treated.any() else pd.DataFrame()   # the target treatment's mean per covariate
     others = drug.index.drop(target_covariate, errors='ignore').intersection(ctrl.index)
-    if others.empty:
-        raise NotScorable(f"Treatment {target_treatment!r} is not observed with controls in any other covariate, so the additive-shift baseline is undefined.")
-    base, seen = ctrl.loc[target_covariate].to_numpy(), ctrl.loc[others].to_numpy()
-    shifts = drug.loc[others].to_numpy() - seen
-    weights, _ = context_weighted_shift(seen, shifts, base)
-    return {'control mean': base, 'additive shift': base + shifts.mean(0), 'context-weighted shift': base + weights @ shifts}
+    if not others.empty:   # the treatment's shift in the other covariates, moved onto x's controls
+        seen = ctrl.loc[others].to_numpy()
+        shifts = drug.loc[others].to_numpy() - seen
+        weights, _ = context_weighted_shift(seen, shifts, base)
+        out |= {'additive shift': base + shifts.mean(0), 'context-weighted shift': base + weights @ shifts}
+    in_x = (covariate == target_covariate) & np.isin(treatment, parts)
+    part_means = group_means(X[in_x], treatment[in_x]) if len(parts) > 1 else pd.DataFrame()
+    if len(parts) > 1 and part_means.index.isin(parts).sum() == len(set(parts)):   # every part seen alone in x: the parts' shifts added up
+        out['sum of parts'] = base + (part_means.to_numpy() - base).sum(0)
+    return out
+
 
 # %% ../nbs/06b_response.ipynb #c0a1ab02
 def covariate_labels(obs:pd.DataFrame, # cell annotations
@@ -242,13 +252,15 @@ def counterfactual_table(model,             # a trained `fcr.FCR` (anything with
     for key, t, x, d in queries:  # a loop over a few held-out combinations
         target, controls = (s_lab == scored(t, d)) & (x_lab == x), (t_lab == ctrl) & (x_lab == x)
         if not controls.any(): raise NotScorable(f"No control cells for {x!r}: a counterfactual needs that covariate's controls.")
-        baselines = baseline_predictions(X_learn, s_learn, x_learn, scored(t, d), x, ctrl)   # first: it says why a combination cannot be scored
+        baselines = baseline_predictions(X_learn, s_learn, x_learn, scored(t, d), x, ctrl, None if dosed else reg['combination_sep'])   # first: it says why a combination cannot be scored
         options = ({} if calibrate else {'calibrate': False}) | ({'dose': d} if dosed else {})
         members = [predicted_cells(m, adata[controls], t, seed + k, **options) for k, m in enumerate(models)]
         cells = {'FCR': np.mean([X for X, _ in members], 0)}   # one member: its own cells
         c, y = X[controls].mean(0), X[target].mean(0)
         for method, p in baselines.items(): cells[method] = X[controls] + (p - c)
-        for name, ref in (references or {}).items(): cells[name] = predicted_cells(ref, adata[controls], t, seed)[0]
+        for name, ref in (references or {}).items():
+            try: cells[name] = predicted_cells(ref, adata[controls], t, seed)[0]
+            except NotScorable: pass   # a reference these cells do not define (latent arithmetic without the treatment's cells) is left out, as the baselines are
         degs = top_shift_genes(c, y, n_top) if deg_method == 'shift' else rank_degs(X, target, controls, n_top, deg_method)
         mu, axes = _pca_basis(X[target | controls], n_pcs)
         preds = {m: v.mean(0) for m, v in cells.items()}
