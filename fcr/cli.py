@@ -132,7 +132,7 @@ def _prediction_verdict(cf:pd.DataFrame, # `counterfactual_table` rows of one co
 def _still_improving(name:str, model)->list:
     "A warning when a model used its whole epoch budget while its monitored validation score was still improving: at its best in the last epochs"
     h, p = model.history, model.train_params
-    best, last = int(h[f"val_{p['monitor']}"].idxmin()), min(p['patience'], max(2, len(h) // 5))   # a short budget has a short window
+    best, last = model.kept_epoch, min(p['patience'], max(2, len(h) // 5))   # a short budget has a short window
     if len(h) < p['max_epochs'] or best < len(h) - last: return []
     return [f"{name} stopped at the {p['max_epochs']}-epoch cap while still improving (best: epoch {best + 1} of {len(h)}): its figures may rise with --epochs."]
 
@@ -353,7 +353,7 @@ def run_train(data:str|Path,          # input .h5ad
     verdicts = {'design': f"**The design {'passes' if design['passes'] else 'fails'} the identifiability check**: {design['n_conditions']} distinct z_tx priors in training ({report.n_combinations} (t, x) combinations; the controls share one prior), "
                           f"at least 2·d_tx + 1 = {design['n_required']} needed for d_tx = {n_latent[2]}" + ("." if design['passes'] else
                           f"; z_tx is not identifiable component-wise here. Use --n-latent {n_latent[0]} {n_latent[1]} {max(1, report.max_n_latent_tx)}."),
-                'training': f"**FCR {'did not converge' if capped else 'converged'}**: best validation {tp['monitor']} in epoch {int(h['val_' + tp['monitor']].idxmin()) + 1} "
+                'training': f"**FCR {'did not converge' if capped else 'converged'}**: best validation {tp['monitor']} in epoch {model.kept_epoch + 1} "
                             f"of {len(h)} (budget {tp['max_epochs']})." + ''.join(f" {c}" for c in capped + (_still_improving('The plain VAE', vae) if pairs else []))}
     verdicts |= {f'prediction {_named(c)}': _prediction_verdict(_rows_of(cf, c), _named(c)) for c in profiles}
     verdicts |= {f'prediction {_named(c)}': f"**{_named(c)} was not scored**: {why}" for c, why in skipped.items()}

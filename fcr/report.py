@@ -110,9 +110,11 @@ def code(self, text:str): # preformatted text: a command line, versions, a confi
 @patch_to(Report)
 def write(self, out_dir:str|Path, # the folder; created if missing. report.md, report.html and figures/ go there
          )->Path:                 # the path of report.html
-    "Render the report to `out_dir`/report.md (figures in `figures/`) and a self-contained `out_dir`/report.html"
+    "Render the report to `out_dir`/report.md (figures in `figures/`) and a self-contained `out_dir`/report.html; figures an earlier report there linked, and this one does not, are removed"
     out = Path(out_dir); (out/'figures').mkdir(parents=True, exist_ok=True)
-    md, body, n_fig = [f'# {self.title}'], [f'<h1>{html.escape(self.title)}</h1>'], 0
+    earlier = out/'report.md'
+    stale = set(re.findall(r'\]\(figures/([^)/]+\.png)\)', earlier.read_text(encoding='utf-8'))) if earlier.exists() else set()   # only what a report wrote: other files stay
+    md, body, n_fig, written = [f'# {self.title}'], [f'<h1>{html.escape(self.title)}</h1>'], 0, set()
     for kind, v in self.blocks:
         if kind == 'heading':
             text, level = v
@@ -132,13 +134,14 @@ def write(self, out_dir:str|Path, # the folder; created if missing. report.md, r
         elif kind == 'figure':
             png, caption, name = v; n_fig += 1
             fname = f"{name or f'figure{n_fig}'}.png"
-            (out/'figures'/fname).write_bytes(png)
+            (out/'figures'/fname).write_bytes(png); written.add(fname)
             md.append(f'![{caption}](figures/{fname})' + (f'\n\n*{caption}*' if caption else ''))
             b64 = base64.b64encode(png).decode()
             body.append(f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{b64}"/><figcaption>{inline_html(caption)}</figcaption></figure>')
         elif kind == 'code':
             md.append(f'```\n{v}\n```'); body.append(f'<pre>{html.escape(v)}</pre>')
     (out/'report.md').write_text('\n\n'.join(md) + '\n', encoding='utf-8')
+    for name in stale - written: (out/'figures'/name).unlink(missing_ok=True)   # e.g. a combination an earlier run held out
     page = f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(self.title)}</title><style>{_CSS}</style></head>\n<body>\n' + '\n'.join(body) + '\n</body></html>\n'
     (out/'report.html').write_text(page, encoding='utf-8')
     return out/'report.html'

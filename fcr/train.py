@@ -80,8 +80,8 @@ class FCR:
         s = (f"FCR(likelihood={p['likelihood']!r}, n_latent=(x={p['n_latent_x']}, t={p['n_latent_t']}, tx={p['n_latent_tx']}), "
              f"{len(r['var_names'])} genes, {len(r['treatments'])} treatments, covariates {{{', '.join(f'{k!r}: {len(v)}' for k, v in r['covariates'].items())}}})")
         if not self.is_trained: return s + "\n  not trained yet: call .train()"
-        h, m = self.history, self.train_params.get('monitor', 'loss')   # the score early stopping followed
-        return s + f"\n  trained {len(h)} epochs; best validation {m} {h[f'val_{m}'].min():.2f} at epoch {int(h[f'val_{m}'].idxmin())}"
+        h, m, k = self.history, self.train_params.get('monitor', 'loss'), self.kept_epoch   # the score early stopping followed
+        return s + f"\n  trained {len(h)} epochs; kept the weights of epoch {k + 1} (validation {m} {h.loc[k, f'val_{m}']:.2f})"
 
 def _warn_design(adata, reg, n_latent_tx, few:int=10):
     "Warn, before any training, when z_tx is too wide for the design or some combination has only a handful of cells"
@@ -256,6 +256,11 @@ def _to(batch, device): return {k: v.to(device, non_blocking=True) for k, v in b
 # %% ../nbs/05_train.ipynb #f9381a7a
 _log = logging.getLogger('fcr')
 
+def _progress_line(message:str):
+    "One plain progress line: on the `fcr` logger at INFO where logging is set up (the CLI does, as may the user), else straight to stderr, as progress_bar=True asks"
+    if _log.hasHandlers(): _log.info(message)
+    else: print(message, file=sys.stderr, flush=True)   # nothing configured: INFO would be dropped, and the progress asked for with it
+
 def redraws()->bool: # whether stderr can redraw a progress bar
     "True on a terminal or in a notebook; False when output goes to a file or a pipe (a CI log, a cluster job, `nohup`)"
     return sys.stderr.isatty() or 'ipykernel' in sys.modules
@@ -354,7 +359,7 @@ def train(self:FCR,
           validation_size:float=0.1,   # fraction of training cells held out for validation (when no split is registered)
           seed:int=0,                  # seed of initialisation, split, shuffling, control draws and noise
           device:str='auto',           # 'auto' (CUDA if present), 'cpu', 'cuda', ...
-          progress_bar:bool=True,      # report progress: a live bar on a terminal or in a notebook, else about 20 lines on the `fcr` logger (INFO)
+          progress_bar:bool=True,      # report progress: a live bar on a terminal or in a notebook, else about 20 lines on the `fcr` logger (INFO), or on stderr where logging is not set up
           checkpoint_dir:str|Path=None,# write a checkpoint here (atomically) every `checkpoint_every` epochs, and resume from it if present
           checkpoint_every:int=1,      # epochs between checkpoints (the last epoch and an early stop are always written)
           min_delta:float=1e-3,        # smallest decrease of the monitored loss that counts as an improvement
@@ -450,7 +455,7 @@ def train(self:FCR,
         stopped = early_stopping and bad >= patience
         bar.set_postfix(loss=f"{row['train_loss']:.2f}", val=f"{score:.2f}", best=f"{best:.2f}")
         if show and bar.disable and ((epoch - start) % every == 0 or stopped or epoch == max_epochs - 1):
-            _log.info(f"{name} epoch {epoch + 1}/{max_epochs}: loss {row['train_loss']:.2f}, validation {monitor} {score:.2f}, best {best:.2f}" + (" (early stop)" if stopped else ""))
+            _progress_line(f"{name} epoch {epoch + 1}/{max_epochs}: loss {row['train_loss']:.2f}, validation {monitor} {score:.2f}, best {best:.2f}" + (" (early stop)" if stopped else ""))
         if ckpt is not None and rank == 0 and ((epoch + 1) % checkpoint_every == 0 or stopped or epoch == max_epochs - 1):
             ckpt.parent.mkdir(parents=True, exist_ok=True)
             torch.save(dict(params=params, data=fingerprint, module=mod.state_dict(), opt_ae=opt_ae.state_dict(), opt_d=opt_d.state_dict(), rows=rows,
@@ -470,3 +475,14 @@ def train(self:FCR,
         self.align_latents(self.adata[fit], seed=seed)
     self.train_params = params | dict(device=str(dev), n_train=len(train_idx), n_validation=len(val_idx), n_processes=n_proc)
     return self
+
+# %% ../nbs/05_train.ipynb #53a96121
+@patch(as_prop=True)
+def kept_epoch(self:FCR)->int:
+    "The epoch (numbered from 0, as `history` is) whose weights `train` kept: the last that lowered the monitored validation score by more than `min_delta`"
+    if not self.is_trained: raise ValueError("This model is not trained yet, so no epoch was kept: call .train() first.")
+    p = self.train_params
+    best, kept = math.inf, None
+    for epoch, score in self.history[f"val_{p.get('monitor', 'loss')}"].items():   # the same rule as train's, over a few hundred epochs
+        if score < best - p.get('min_delta', 1e-3): best, kept = score, epoch
+    return int(kept)
