@@ -68,7 +68,7 @@ def require_counts(is_counts:bool,  # whether the registered values are integers
     if likelihood not in LIKELIHOODS: raise ValueError(f"Unknown likelihood {likelihood!r}: use one of {list(LIKELIHOODS)}.")
     if likelihood in COUNT_LIKELIHOODS and not is_counts:
         raise ValueError(f"likelihood={likelihood!r} needs integer counts, but the registered values are not integers (log-normalised?). "
-                         f"Register a layer of raw counts (setup_anndata(..., layer='counts')), or use likelihood='normal'.")
+                         f"Register a layer of raw counts (setup_anndata(..., layer='counts'); fcr train: --layer counts), or use likelihood='normal'.")
 
 # %% ../nbs/03_data.ipynb #eeb980ef
 def stray_non_integers(reg:dict,             # a registry from `setup_anndata`
@@ -259,12 +259,12 @@ def setup_anndata(adata:ad.AnnData,         # cells x genes; only adata.uns['fcr
     if unused_categories not in ('raise', 'ignore'): raise ValueError(f"unused_categories must be 'raise' or 'ignore', got {unused_categories!r}.")
     for k in [treatment_key] + cov_keys + [dose_key, split_key]:
         if k is not None and k not in adata.obs: raise KeyError(f"obs has no column {k!r}. Available columns: {list(adata.obs.columns)}. Pass one of those, or add the column.")
-    if layer is not None and layer not in adata.layers: raise KeyError(f"adata.layers has no {layer!r}. Available layers: {list(adata.layers)}. Pass one of those, or layer=None for adata.X.")
+    if layer is not None and layer not in adata.layers: raise KeyError(f"adata.layers has no {layer!r}. Available layers: {list(adata.layers)}. Pass one of those, or layer=None for adata.X (fcr train: --layer NAME, or no --layer).")
     unused = _check_labels(adata, [treatment_key] + cov_keys, unused_categories)
     table, t_code = parse_treatments(adata.obs[treatment_key], adata.obs[dose_key] if dose_key else None, control_value, combination_sep)
     is_ctrl = (table.condition.to_numpy() == str(control_value))[t_code]
     if not is_ctrl.any():
-        raise ValueError(f"No cell has the control value {control_value!r} in obs[{treatment_key!r}]. Values there include {sorted(table.label.unique())[:10]}. Pass control_value= the label of your control or vehicle cells.")
+        raise ValueError(f"No cell has the control value {control_value!r} in obs[{treatment_key!r}]. Values there include {sorted(table.label.unique())[:10]}. Pass control_value= the label of your control or vehicle cells (fcr train: --control-value LABEL).")
     if is_ctrl.all(): raise ValueError(f"Every cell is a control ({control_value!r}): there is no treatment to learn. Include treated cells, or check treatment_key and control_value.")
     treated = table.condition[table.condition != str(control_value)]
     reg = dict(fcr_version=fcr.__version__, treatment_key=treatment_key, covariate_keys=cov_keys, control_value=str(control_value),
