@@ -91,6 +91,7 @@ def predict_counterfactual(self:FCR,
     if covariates is not None and not isinstance(covariates, dict): raise ValueError(f"covariates must be a dict {{covariate key: level}}, e.g. {{{reg['covariate_keys'][0]!r}: 'level'}}; got {covariates!r}.")
     if n_samples < 1: raise ValueError(f"n_samples must be >= 1, got {n_samples}.")
     if unseen not in ('additive', 'network'): raise ValueError(f"unseen must be 'additive' or 'network', got {unseen!r}.")
+    if not self.is_trained: warnings.warn("This model is not trained: its predictions come from random weights. Call .train() first.", stacklevel=2)
     if dose is not None and reg['dose_key'] is None: raise ValueError(f"dose={dose!r}, but this model was registered without a dose key: every treated cell it saw had dose 1, so any other dose is a guess. Leave dose out.")
     src = self.adata if adata_source is None else adata_source
     if src is None: raise ValueError("Pass adata_source, the cells to transform: this model was loaded without data (FCR.load(dir, adata) attaches them).")
