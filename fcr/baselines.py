@@ -17,7 +17,7 @@ import torch.nn.functional as F
 import anndata as ad
 from fastcore.basics import patch
 from .core import log_normalize, seeded_torch
-from .data import encode_cells
+from .data import encode_cells, parse_treatments
 from .likelihood import kl_normal, predicted_counts
 from .model import FCRModule, ConditionalPrior, CovariateEmbedding, TreatmentEmbedding, mlp
 from .train import FCR, PLAIN_VAE, seen_cells
@@ -215,13 +215,13 @@ class LatentArithmetic:
     def shift(self, treatment:str, # a treatment (condition) seen in training, or a combination whose parts each were
              )->np.ndarray:        # (latent width,) mean latent of its cells minus their controls', averaged over covariates
         "The treatment's latent shift, averaged over the covariates in which it and the controls were seen; a combination without cells of its own takes the sum of its parts' shifts"
-        conditions, sep = self.registry['conditions'], self.registry['combination_sep']
-        if str(treatment) not in conditions[1:]: raise ValueError(f"Latent arithmetic needs a treatment seen in training; {treatment!r} is not one of {conditions[1:]}.")
-        if conditions.index(str(treatment)) not in self.means.index.get_level_values(0):   # registered, but none of its cells taught a shift
-            parts = str(treatment).split(sep)
+        conditions = self.registry['conditions']
+        condition, parts = parse_treatments([treatment], None, self.registry['control_value'], self.registry['combination_sep'])[0].iloc[0][['condition', 'parts']]   # 'B + A' is 'A+B'
+        if condition not in conditions[1:]: raise ValueError(f"Latent arithmetic needs a treatment seen in training; {treatment!r} is not one of {conditions[1:]}.")
+        if conditions.index(condition) not in self.means.index.get_level_values(0):   # registered, but none of its cells taught a shift
             if len(parts) > 1 and set(parts) <= set(conditions[1:]): return sum(self.shift(p) for p in parts)
-            raise NotScorable(f"Latent arithmetic has no cells of {treatment!r}" + (" (nor of each of its parts)" if len(parts) > 1 else "") + " to learn its latent shift from.")
-        treated, control = self.means.xs(conditions.index(str(treatment))), self.means.xs(0)
+            raise NotScorable(f"Latent arithmetic has no cells of {condition!r}" + (" (nor of each of its parts alone)" if len(parts) > 1 else "") + " to learn its latent shift from.")
+        treated, control = self.means.xs(conditions.index(condition)), self.means.xs(0)
         both = treated.index.intersection(control.index)
         if both.empty: raise NotScorable(f"{treatment!r} was never seen in a covariate that also has control cells, so its latent shift is undefined.")
         return (treated.loc[both] - control.loc[both]).mean(0).to_numpy()

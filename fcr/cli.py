@@ -48,7 +48,7 @@ def prepare_output(path:str|Path, # output folder (or file, with `is_file=True`)
         return p
     if p.exists() and not p.is_dir(): raise UsageError(f"The output path {p} exists and is a file, not a folder. Choose another --out.")
     if p.exists() and any(p.iterdir()) and not force:
-        raise UsageError(f"The output folder {p} already exists and is not empty. Choose another --out, or pass --force to write into it (files with the same names are replaced).")
+        raise UsageError(f"The output folder {p} already exists and is not empty. Choose another --out, or pass --force to write into it (files with the same names are replaced, and an earlier report's figures are removed).")
     if create: p.mkdir(parents=True, exist_ok=True)
     return p
 
@@ -123,7 +123,7 @@ def _prediction_verdict(cf:pd.DataFrame, # `counterfactual_table` rows of one co
     won = [m for m in refs if beats(m)]
     score = lambda m: f"{s.loc[m, 'r2_top_deg']:.2f} / " + ('–' if pd.isna(s.loc[m, 'pearson_delta']) else f"{s.loc[m, 'pearson_delta']:.2f}")
     if not refs: return (f"**FCR's prediction of {combo} has only the control mean to compare with** (top-50-DEG R² / Pearson Δ: FCR {score('FCR')}, control mean {score('control mean')}): "
-                         "no other covariate saw its treatment, and it is not a combination of parts seen alone.")
+                         "no other covariate saw its treatment with controls, no part of it was seen alone in this covariate, and no latent-arithmetic reference could predict it.")
     return (f"**FCR's prediction of {combo} {'beats' if len(won) == len(refs) else 'does not beat'} the "
             f"{_listed(refs if len(won) in (0, len(refs)) else [m for m in refs if m not in won])}** "
             f"(top-50-DEG R² / Pearson Δ: FCR {score('FCR')}, " + ', '.join(f"{m} {score(m)}" for m in refs + ['control mean']) + ")"
@@ -345,7 +345,8 @@ def run_train(data:str|Path,          # input .h5ad
     model.write_latents(adata)
     adata.write_h5ad(out/'adata_with_latents.h5ad')
     metrics = {'command': 'train', 'data': str(data), 'design': str(report), 'epochs_run': len(model.history),
-               'best_validation_loss': float(model.history['val_loss'].min()), 'environment': environment()}
+               'best_validation_loss': float(model.history['val_loss'].min()),
+               'kept_epoch': model.kept_epoch + 1, 'environment': environment()}   # numbered from 1; its weights are the model's
     cf, profiles, skipped = score_unseen(model, adata, pairs, vae) if pairs else (pd.DataFrame(), {}, {})
     if pairs: metrics |= {'counterfactual': cf.to_dict('records'), 'not_scored': {_named(c): why for c, why in skipped.items()}}
     design, h, tp = report.variability, model.history, model.train_params
@@ -353,8 +354,8 @@ def run_train(data:str|Path,          # input .h5ad
     verdicts = {'design': f"**The design {'passes' if design['passes'] else 'fails'} the identifiability check**: {design['n_conditions']} distinct z_tx priors in training ({report.n_combinations} (t, x) combinations; the controls share one prior), "
                           f"at least 2·d_tx + 1 = {design['n_required']} needed for d_tx = {n_latent[2]}" + ("." if design['passes'] else
                           f"; z_tx is not identifiable component-wise here. Use --n-latent {n_latent[0]} {n_latent[1]} {max(1, report.max_n_latent_tx)}."),
-                'training': f"**FCR {'did not converge' if capped else 'converged'}**: best validation {tp['monitor']} in epoch {model.kept_epoch + 1} "
-                            f"of {len(h)} (budget {tp['max_epochs']})." + ''.join(f" {c}" for c in capped + (_still_improving('The plain VAE', vae) if pairs else []))}
+                'training': f"**FCR {'did not converge' if capped else 'converged'}**: kept the weights of epoch {model.kept_epoch + 1} "
+                            f"of {len(h)} (budget {tp['max_epochs']}; validation {tp['monitor']} {h.loc[model.kept_epoch, 'val_' + tp['monitor']]:.2f})." + ''.join(f" {c}" for c in capped + (_still_improving('The plain VAE', vae) if pairs else []))}
     verdicts |= {f'prediction {_named(c)}': _prediction_verdict(_rows_of(cf, c), _named(c)) for c in profiles}
     verdicts |= {f'prediction {_named(c)}': f"**{_named(c)} was not scored**: {why}" for c, why in skipped.items()}
     metrics['verdicts'] = verdicts

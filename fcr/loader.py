@@ -69,11 +69,13 @@ class FCRDataset:
         self.pool_start = np.concatenate([[0], np.cumsum(self.pool_count)[:-1]])
         lacking = np.unique(self.x_id[self.cells][self.pool_count[self.x_id[self.cells]] == 0])
         if len(lacking):
-            levels = [{k: reg['covariates'][k][c] for k, c in zip(reg['covariate_keys'], self.x[np.flatnonzero(self.x_id == g)[0]])} for g in lacking[:5]]
+            def named(groups): return [{k: reg['covariates'][k][c] for k, c in zip(reg['covariate_keys'], self.x[np.flatnonzero(self.x_id == g)[0]])} for g in groups[:5]]
             none_at_all = np.bincount(self.x_id[enc['is_control']], minlength=n_groups)[lacking] == 0
-            fix = ("They have no control cells in these data at all (an AnnData subset after setup_anndata?). FCR pairs each treated cell with a control of its own group: "
-                   "keep their controls, or leave out these groups' cells and run setup_anndata again, which checks the design." if none_at_all.any() else
-                   f"Give them control cells among the training cells: mark some of their controls 'train' in obs[{sk!r}]." if pool_cells is not None and sk is not None else
+            if none_at_all.any():
+                raise ValueError(f"{none_at_all.sum()} covariate groups of these cells have no control cells in these data at all (an AnnData subset after setup_anndata?), e.g. {named(lacking[none_at_all])}. "
+                                 "FCR pairs each treated cell with a control of its own group: keep their controls, or leave out these groups' cells and run setup_anndata again, which checks the design.")
+            levels = named(lacking)
+            fix = (f"Give them control cells among the training cells: mark some of their controls 'train' in obs[{sk!r}]." if pool_cells is not None and sk is not None else
                    "The random validation split took all of their controls: pass a smaller validation_size or another seed, or register a split that keeps some in 'train' (fcr.loader.add_split)."
                    if pool_cells is not None else f"Give them controls in split {control_split!r}, or pass control_split=None to pair with controls among these cells.")
             raise ValueError(f"{len(lacking)} covariate groups of these cells have no control in the pairing pool, e.g. {levels}. {fix}")

@@ -30,6 +30,8 @@ def _query_treatment(self:FCR, treatment:str, dose, n:int)->tuple:
     "The dose-scaled treatment vector and canonical condition of a query"
     reg = self.registry
     table, _ = parse_treatments([treatment], None if dose is None else [dose], reg['control_value'], reg['combination_sep'])
+    if reg['dose_key'] is None and any(d != 1 for d in table.doses[0]):   # the control's doses are empty
+        raise ValueError(f"dose={dose!r}, but this model was registered without a dose key: every treated cell it saw had dose 1, so any other dose is a guess. Leave dose out.")
     t = dose_vectors(table.parts, table.doses, reg['treatments'])
     return torch.from_numpy(np.tile(t, (n, 1))), table.condition[0], dose_text(table.doses[0])
 
@@ -69,7 +71,7 @@ def additive_prior_tx(self:FCR,
 def predict_counterfactual(self:FCR,
                            adata_source:ad.AnnData=None, # the cells to transform, e.g. controls (None: the training AnnData)
                            treatment:str=None,           # the queried treatment: a known one, "A+B", or the control value
-                           dose=None,                    # its dose: a number, "d1+d2" for combinations, None for 1 (0 for control)
+                           dose=None,                    # its dose: a number, "d1+d2" for combinations, None for 1 (0 for control); without a dose key, only 1
                            covariates:dict=None,         # {covariate key: level} to change the context as well (None: keep each cell's)
                            n_samples:int=1,              # 1: posterior mean; more: average over that many posterior samples
                            library_size:float=None,      # counts scale: each cell's own library size (None) or this size for all
@@ -92,7 +94,6 @@ def predict_counterfactual(self:FCR,
     if n_samples < 1: raise ValueError(f"n_samples must be >= 1, got {n_samples}.")
     if unseen not in ('additive', 'network'): raise ValueError(f"unseen must be 'additive' or 'network', got {unseen!r}.")
     if not self.is_trained: warnings.warn("This model is not trained: its predictions come from random weights. Call .train() first.", stacklevel=2)
-    if dose is not None and reg['dose_key'] is None: raise ValueError(f"dose={dose!r}, but this model was registered without a dose key: every treated cell it saw had dose 1, so any other dose is a guess. Leave dose out.")
     src = self.adata if adata_source is None else adata_source
     if src is None: raise ValueError("Pass adata_source, the cells to transform: this model was loaded without data (FCR.load(dir, adata) attaches them).")
     if src is not self.adata: check_compatible(src, reg)

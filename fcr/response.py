@@ -122,7 +122,7 @@ def context_weighted_shift(controls:np.ndarray, # (k, genes) control mean profil
 
 # %% ../nbs/06b_response.ipynb #36c066e4
 class NotScorable(ValueError):
-    "A combination these cells cannot score: no observed cells of it, no controls of its covariate, or a treatment no training cell shows"
+    "A combination these cells cannot score: no observed cells of it, no controls of its covariate, or a single treatment no training cell shows"
 
 # %% ../nbs/06b_response.ipynb #95ff2323
 def baseline_predictions(X:np.ndarray,       # (cells, genes) log-normalised profiles of the training cells (held-out cells excluded)
@@ -131,15 +131,15 @@ def baseline_predictions(X:np.ndarray,       # (cells, genes) log-normalised pro
                          target_treatment:str, # the held-out treatment t
                          target_covariate:str, # the held-out covariate x
                          control_value:str='control', # the control's treatment label
-                         combination_sep:str=None, # the separator of a combination's parts, e.g. '+': adds the sum of its parts' shifts in x (None: no such baseline)
+                         parts:list=None,    # a combination's single parts, labelled as in `treatment` (e.g. ['A', 'B']): adds the sum of their shifts in x
                         )->dict:             # {'control mean'} and each shift baseline these cells define: 'additive shift', 'context-weighted shift', 'sum of parts'
     "The no-learning predictions of a held-out (treatment, covariate) mean profile: the control mean, and every shift baseline the training cells define"
     treatment, covariate = np.asarray(treatment).astype(str), np.asarray(covariate).astype(str)
     control_value, target_treatment, target_covariate = str(control_value), str(target_treatment), str(target_covariate)
     control, treated = treatment == control_value, treatment == target_treatment
-    parts = target_treatment.split(combination_sep) if combination_sep else [target_treatment]
-    if not treated.any() and not (len(parts) > 1 and np.isin(parts, treatment).all()):
-        raise NotScorable(f"No cells of treatment {target_treatment!r} among the training cells" + (" (nor of each of its parts)" if len(parts) > 1 else "") + ": no baseline can learn its shift from these cells.")
+    parts = [str(p) for p in parts] if parts is not None and len(parts) > 1 else []   # a single treatment has no parts to add up
+    if not treated.any() and not parts:   # a combination is still scored: its parts taught the model, in this covariate or others
+        raise NotScorable(f"No cells of treatment {target_treatment!r} among the training cells: no baseline can learn its shift from these cells.")
     ctrl = group_means(X[control], covariate[control])         # one control mean per covariate
     if target_covariate not in ctrl.index:
         raise NotScorable(f"No control cells for covariate {target_covariate!r}: the baselines need them. Known covariates with controls: {sorted(ctrl.index)}.")
@@ -153,8 +153,8 @@ def baseline_predictions(X:np.ndarray,       # (cells, genes) log-normalised pro
         weights, _ = context_weighted_shift(seen, shifts, base)
         out |= {'additive shift': base + shifts.mean(0), 'context-weighted shift': base + weights @ shifts}
     in_x = (covariate == target_covariate) & np.isin(treatment, parts)
-    part_means = group_means(X[in_x], treatment[in_x]) if len(parts) > 1 else pd.DataFrame()
-    if len(parts) > 1 and part_means.index.isin(parts).sum() == len(set(parts)):   # every part seen alone in x: the parts' shifts added up
+    part_means = group_means(X[in_x], treatment[in_x]) if in_x.any() else pd.DataFrame()
+    if parts and len(part_means) == len(set(parts)):   # every part seen alone in x: the parts' shifts added up
         out['sum of parts'] = base + (part_means.to_numpy() - base).sum(0)
     return out
 
@@ -252,7 +252,9 @@ def counterfactual_table(model,             # a trained `fcr.FCR` (anything with
     for key, t, x, d in queries:  # a loop over a few held-out combinations
         target, controls = (s_lab == scored(t, d)) & (x_lab == x), (t_lab == ctrl) & (x_lab == x)
         if not controls.any(): raise NotScorable(f"No control cells for {x!r}: a counterfactual needs that covariate's controls.")
-        baselines = baseline_predictions(X_learn, s_learn, x_learn, scored(t, d), x, ctrl, None if dosed else reg['combination_sep'])   # first: it says why a combination cannot be scored
+        combo = parse_treatments([t], [d] if dosed else None, ctrl, reg['combination_sep'])[0].iloc[0]   # its parts, each at its own dose
+        parts = [scored(part, dose_text((dose,))) for part, dose in zip(combo.parts, combo.doses)]
+        baselines = baseline_predictions(X_learn, s_learn, x_learn, scored(t, d), x, ctrl, parts)   # first: it says why a combination cannot be scored
         options = ({} if calibrate else {'calibrate': False}) | ({'dose': d} if dosed else {})
         members = [predicted_cells(m, adata[controls], t, seed + k, **options) for k, m in enumerate(models)]
         cells = {'FCR': np.mean([X for X, _ in members], 0)}   # one member: its own cells

@@ -258,8 +258,8 @@ _log = logging.getLogger('fcr')
 
 def _progress_line(message:str):
     "One plain progress line: on the `fcr` logger at INFO where logging is set up (the CLI does, as may the user), else straight to stderr, as progress_bar=True asks"
-    if _log.hasHandlers(): _log.info(message)
-    else: print(message, file=sys.stderr, flush=True)   # nothing configured: INFO would be dropped, and the progress asked for with it
+    if _log.hasHandlers(): _log.info(message)   # the user's logging decides, its levels included
+    elif _log.level <= logging.INFO: print(message, file=sys.stderr, flush=True)   # nothing configured (or the fcr logger set to INFO): INFO would be dropped, and the progress asked for with it
 
 def redraws()->bool: # whether stderr can redraw a progress bar
     "True on a terminal or in a notebook; False when output goes to a file or a pipe (a CI log, a cluster job, `nohup`)"
@@ -479,10 +479,10 @@ def train(self:FCR,
 # %% ../nbs/05_train.ipynb #53a96121
 @patch(as_prop=True)
 def kept_epoch(self:FCR)->int:
-    "The epoch (numbered from 0, as `history` is) whose weights `train` kept: the last that lowered the monitored validation score by more than `min_delta`"
+    "The epoch (numbered from 0, as `history` is) whose weights `train` kept: the last that lowered the monitored validation score by more than `min_delta` (the last epoch, where no score was finite)"
     if not self.is_trained: raise ValueError("This model is not trained yet, so no epoch was kept: call .train() first.")
     p = self.train_params
     best, kept = math.inf, None
     for epoch, score in self.history[f"val_{p.get('monitor', 'loss')}"].items():   # the same rule as train's, over a few hundred epochs
         if score < best - p.get('min_delta', 1e-3): best, kept = score, epoch
-    return int(kept)
+    return int(self.history.index[-1] if kept is None else kept)   # no finite score: train kept the last weights
