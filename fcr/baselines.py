@@ -217,9 +217,10 @@ class LatentArithmetic:
         "The treatment's latent shift, averaged over the covariates in which it and the controls were seen; a combination without cells of its own takes the sum of its parts' shifts"
         conditions = self.registry['conditions']
         condition, parts = parse_treatments([treatment], None, self.registry['control_value'], self.registry['combination_sep'])[0].iloc[0][['condition', 'parts']]   # 'B + A' is 'A+B'
+        learned = condition in conditions[1:] and conditions.index(condition) in self.means.index.get_level_values(0)
+        if not learned and len(parts) > 1 and set(parts) <= set(conditions[1:]): return sum(self.shift(p) for p in parts)   # unregistered, or no cells taught it
         if condition not in conditions[1:]: raise ValueError(f"Latent arithmetic needs a treatment seen in training; {treatment!r} is not one of {conditions[1:]}.")
-        if conditions.index(condition) not in self.means.index.get_level_values(0):   # registered, but none of its cells taught a shift
-            if len(parts) > 1 and set(parts) <= set(conditions[1:]): return sum(self.shift(p) for p in parts)
+        if not learned:
             raise NotScorable(f"Latent arithmetic has no cells of {condition!r}" + (" (nor of each of its parts alone)" if len(parts) > 1 else "") + " to learn its latent shift from.")
         treated, control = self.means.xs(conditions.index(condition)), self.means.xs(0)
         both = treated.index.intersection(control.index)

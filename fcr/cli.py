@@ -123,7 +123,7 @@ def _prediction_verdict(cf:pd.DataFrame, # `counterfactual_table` rows of one co
     won = [m for m in refs if beats(m)]
     score = lambda m: f"{s.loc[m, 'r2_top_deg']:.2f} / " + ('–' if pd.isna(s.loc[m, 'pearson_delta']) else f"{s.loc[m, 'pearson_delta']:.2f}")
     if not refs: return (f"**FCR's prediction of {combo} has only the control mean to compare with** (top-50-DEG R² / Pearson Δ: FCR {score('FCR')}, control mean {score('control mean')}): "
-                         "no other covariate saw its treatment with controls, no part of it was seen alone in this covariate, and no latent-arithmetic reference could predict it.")
+                         "no other covariate saw its treatment with controls, not every part of it was seen alone in this covariate, and no latent-arithmetic reference could predict it.")
     return (f"**FCR's prediction of {combo} {'beats' if len(won) == len(refs) else 'does not beat'} the "
             f"{_listed(refs if len(won) in (0, len(refs)) else [m for m in refs if m not in won])}** "
             f"(top-50-DEG R² / Pearson Δ: FCR {score('FCR')}, " + ', '.join(f"{m} {score(m)}" for m in refs + ['control mean']) + ")"

@@ -197,19 +197,24 @@ def _group_id(reg, x, what):
     return reg['covariate_groups'].index(codes)
 
 def _pick_heldout(counts, chosen, rng, n, name, parts):
-    "Mark the `chosen` treated combinations and `n` random others whose t and x each stay seen elsewhere; a chosen combination treatment may instead have each of its parts seen (`parts`: conditions x treatments, bool)"
-    held = np.zeros_like(counts, bool)
-    def ok(c, g, by_parts=False):
+    "Mark the `chosen` treated combinations and `n` random others whose t and x each stay seen elsewhere; a chosen combination treatment may instead have each of its parts seen (`parts`: DataFrame, conditions x treatments, bool)"
+    held, part = np.zeros_like(counts, bool), parts.to_numpy()
+    def unseen(c, g, by_parts=False):   # what holding out (c, g) would leave unseen in training: '' when nothing
         seen = (counts > 0) & ~held; seen[c, g] = False
-        t_seen = seen[c].any() or (by_parts and parts[c].sum() > 1 and parts[seen.any(1)].any(0)[parts[c]].all())   # FCR's t is the parts' multi-hot
-        return t_seen and seen[:, g].any()  # x is seen through its controls too
+        if not seen[:, g].any(): return "leaves its covariate group with no cells in training (x is seen through its controls too): keep some of them, e.g. the controls, in training."
+        if seen[c].any(): return ''
+        if by_parts and part[c].sum() > 1:   # FCR's t is the parts' multi-hot: a combination is learnt from its parts
+            missing = parts.columns[part[c] & ~part[seen.any(1)].any(0)].tolist()
+            return f"leaves its parts {missing} in no training cell, alone or in another combination, so nothing teaches their effect." if missing else ''
+        return ("leaves its treatment in no other covariate group, so nothing teaches its effect. A single treatment must be seen in another group "
+                "(a screen of one cell line cannot hold one out); a combination whose parts are each seen can be held out instead.")
+    def ok(c, g): return not unseen(c, g)
     for c, g in chosen:
         if counts[c, g] == 0: raise ValueError(f"Held-out combination {name(c, g)} has no cells. Choose a combination present in the data.")
         held[c, g] = True
     for c, g in chosen:
         held[c, g] = False
-        if not ok(c, g, by_parts=True): raise ValueError(f"Holding out {name(c, g)} together with the others leaves its treatment or its covariate group unseen in training. "
-                                          "Hold out combinations whose treatment (or, for a combination, each of its parts) appears in training, and whose group keeps cells (e.g. its controls) in training.")
+        if unseen(c, g, by_parts=True): raise ValueError(f"Holding out {name(c, g)}" + (" with the others" if len(chosen) > 1 else "") + f" {unseen(c, g, by_parts=True)}")
         held[c, g] = True
     cands = np.argwhere(counts[1:] > 0) + [1, 0]
     for c, g in cands[rng.permutation(len(cands))]:  # once per candidate combination, at split time only
@@ -252,7 +257,7 @@ def add_split(adata:ad.AnnData,          # registered with `setup_anndata`
     rng = np.random.default_rng(seed)
     def name(c, g): return f"({reg['conditions'][c]!r}, {dict(zip(reg['covariate_keys'], (reg['covariates'][k][l] for k, l in zip(reg['covariate_keys'], reg['covariate_groups'][g]))))})"
     table, _ = parse_treatments(reg['conditions'], None, reg['control_value'], reg['combination_sep'])
-    held = _pick_heldout(counts, chosen, rng, n_heldout, name, dose_vectors(table.parts, table.doses, reg['treatments']) != 0)
+    held = _pick_heldout(counts, chosen, rng, n_heldout, name, pd.DataFrame(dose_vectors(table.parts, table.doses, reg['treatments']) != 0, columns=reg['treatments']))
     order = np.lexsort((rng.random(len(combo)), combo))
     sorted_combo = combo[order]
     rank = np.arange(len(combo)) - np.searchsorted(sorted_combo, sorted_combo)

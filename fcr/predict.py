@@ -121,7 +121,7 @@ def predict_counterfactual(self:FCR,
                                                  "or pass calibrate=False; with the fcr command, keep adata_with_latents.h5ad beside the model folder, where fcr train writes it.")
             else:
                 cal = self.response_calibration(treatment, dose, n_samples, seed=seed)
-                if cal['errors'].empty: warnings.warn(f"Not calibrated: no covariate group of the model's training cells saw {condition!r} at dose {dose_str} and has control cells, so there is no error to learn from. "
+                if cal['errors'].empty: warnings.warn(f"Not calibrated: no covariate group of the model's training cells saw {condition!r}" + (f" at dose {dose_str}" if reg['dose_key'] else "") + " and has control cells, so there is no error to learn from. "
                                                    "This is expected for a combination, or a dose, that training never saw.")
                 weight, shift = cal['weight'], torch.as_tensor(cal['shift'] if mod.likelihood == 'normal' else np.log(cal['factor']), dtype=torch.float32, device=dev)
         for y, lib, t, x in self._cells(src):

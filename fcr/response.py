@@ -208,7 +208,7 @@ def _pca_basis(X, n_pcs):
 def counterfactual_table(model,             # a trained `fcr.FCR` (anything with `predict_counterfactual`), or a list of them: an ensemble
                          adata:ad.AnnData,  # cells with counts; must contain the combinations' cells and controls
                          combinations:list, # [(treatment, covariate group label)] or, with doses, [(treatment, covariate, dose)], e.g. [('drug1', 'line0')]
-                         train_mask:np.ndarray=None, # (cells,) cells the baselines may learn from (default: all outside the combinations)
+                         train_mask:np.ndarray=None, # (cells,) cells the baselines may learn from (default: all outside the combinations, less cells a registered split holds out)
                          n_top:int=50,      # number of DEGs for the DEG scores
                          seed:int=0,        # seed of the sampled counts: the k-th ensemble member draws with seed + k, each reference with seed
                          deg_method:str='wilcoxon', # DEGs by `rank_degs` with this scanpy method, or 'shift' for the largest observed shifts
@@ -243,7 +243,9 @@ def counterfactual_table(model,             # a trained `fcr.FCR` (anything with
     X = scored_expression(adata, reg, counts)
     in_combo = np.zeros(adata.n_obs, bool)
     for _, t, x, d in queries: in_combo |= (s_lab == scored(t, d)) & (x_lab == x)
-    learn = ~in_combo if train_mask is None else np.asarray(train_mask) & ~in_combo
+    split = reg.get('split_key')
+    held = adata.obs[split].astype(str).to_numpy() == 'heldout' if train_mask is None and split in adata.obs else np.zeros(adata.n_obs, bool)   # other held-out combinations teach no baseline
+    learn = ~in_combo & ~held if train_mask is None else np.asarray(train_mask) & ~in_combo
     X_learn, s_learn, x_learn = X[learn], s_lab[learn], x_lab[learn]  # what the baselines may see, copied once
     def predicted_cells(m, source, t, seed, **kw):   # log-normalised cells, and the weight of FCR's calibration (`predict_counterfactual`; 0 for models without one)
         pred = m.predict_counterfactual(source, treatment=t, log_normalized=counts, seed=seed, **kw)
