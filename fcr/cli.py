@@ -501,7 +501,7 @@ def _parser()->argparse.ArgumentParser:
     t.add_argument('--layer', help='layer holding the expression (default: X)')
     t.add_argument('--unused-categories', choices=('raise', 'ignore'), default='raise', help="categorical levels no cell has: refuse them (raise, the default) or leave them out (ignore)")
     t.add_argument('--dose-key', help='obs column with doses')
-    t.add_argument('--holdout', help='combinations to hold out and evaluate, "treatment:covariate,..."')
+    t.add_argument('--holdout', help='combinations to hold out and evaluate, "treatment:covariate,...", e.g. "drug1:line0" or "A+B:K562"; with several covariate keys, join their levels with |, e.g. "drug1:line0|batch1"')
     t.add_argument('--epochs', type=int, help="maximum epochs (default: FCR.train's, 300 or fewer on large data, at most about 20,000 steps; early stopping applies)")
     t.add_argument('--n-latent', type=int, nargs=3, default=(8, 8, 8), metavar=('X', 'T', 'TX'), help='widths of z_x, z_t, z_tx (default 8 8 8)')
     t.add_argument('--batch-size', type=int, default=512, help='cells per step, over all processes (default 512)')

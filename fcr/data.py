@@ -40,6 +40,8 @@ def parse_treatments(labels,                   # treatment label per cell
         if len(ds) != len(parts): raise ValueError(f"Dose {dose!r} has {len(ds)} parts but treatment {label!r} has {len(parts)}. Write one dose per part, e.g. '1{sep}0.5', or a single dose for all.")
         try: ds = [float(d) for d in ds]
         except ValueError: raise ValueError(f"Dose {dose!r} of treatment {label!r} is not a number. Doses must be numbers or strings like '1{sep}0.5'.") from None
+        if str(control_value) in parts:   # Norman-style 'A+ctrl': a control part is no treatment
+            ds = [d for p, d in zip(parts, ds) if p != str(control_value)]; parts = [p for p in parts if p != str(control_value)]
         if not all(np.isfinite(d) and d > 0 for d in ds): raise ValueError(f"Treated cells ({label!r}) have dose {dose!r}; doses of treated cells must be finite and positive. Label zero-dose cells as {control_value!r} or fix the dose column.")
         order = np.argsort(parts, kind='stable')
         parts, ds = tuple(parts[i] for i in order), tuple(ds[i] for i in order)
